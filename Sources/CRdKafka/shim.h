@@ -1,0 +1,6 @@
+// Umbrella header exposing librdkafka's client API and its in-process mock cluster to Swift.
+#ifndef CRDKAFKA_SHIM_H
+#define CRDKAFKA_SHIM_H
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#endif

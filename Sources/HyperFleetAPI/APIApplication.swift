@@ -1,0 +1,63 @@
+import Foundation
+import Hummingbird
+import HyperFleetAuth
+import HyperFleetStore
+import Logging
+import NIOCore
+import Postgres
+
+/// What the API server needs, built once by the executable (or a test).
+public struct APIServerSettings: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8000
+    public var maxBodyBytes = 1_048_576
+    public var adapterWriteClaim: ClaimRequirement?
+    public var resourceWriteClaim: ClaimRequirement?
+    public init() {}
+}
+
+public enum HyperFleetVersion {
+    public static let api = "1.0.1"
+}
+
+/// Builds the public API router: operation ids, errors, metrics and auth around the v1 routes.
+public func buildAPIRouter(
+    store: ResourceStore, authenticator: BearerAuthenticator?, settings: APIServerSettings
+) -> Router<APIRequestContext> {
+    let router = Router(context: APIRequestContext.self)
+    router.add(middleware: RequestMetricsMiddleware())
+    router.add(middleware: OperationIDMiddleware())
+    router.add(middleware: ErrorMiddleware())
+    if let authenticator {
+        router.add(middleware: AuthMiddleware(
+            authenticator: authenticator, adapterWriteClaim: settings.adapterWriteClaim,
+            resourceWriteClaim: settings.resourceWriteClaim))
+    }
+    APIRoutes(
+        store: store, maxBodyBytes: settings.maxBodyBytes, version: HyperFleetVersion.api,
+        openAPIDocument: OpenAPIDocument.json
+    ).register(on: router)
+    return router
+}
+
+/// Builds the API application (not yet running).
+public func buildAPIApplication(
+    store: ResourceStore, authenticator: BearerAuthenticator?, settings: APIServerSettings, logger: Logger,
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    Application(
+        router: buildAPIRouter(store: store, authenticator: authenticator, settings: settings),
+        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "hyperfleet-api"),
+        onServerRunning: onServerRunning,
+        logger: logger)
+}
+
+/// The project's OpenAPI document (v1.0.1 plus marked extensions), served at `/api/hyperfleet/v1/openapi`.
+enum OpenAPIDocument {
+    static let json: ByteBuffer = {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"),
+            let data = try? Data(contentsOf: url)
+        else { return ByteBuffer(string: "{}") }
+        return ByteBuffer(bytes: data)
+    }()
+}

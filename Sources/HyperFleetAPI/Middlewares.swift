@@ -1,0 +1,116 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HyperFleetAuth
+import HyperFleetModel
+import Logging
+import Metrics
+import NIOCore
+import Postgres
+
+/// Takes a sane incoming `X-Request-ID` / `X-Operation-ID` or makes one, and echoes it.
+struct OperationIDMiddleware: RouterMiddleware {
+    func handle(_ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
+        var context = context
+        let incoming = request.headers[.operationID] ?? request.headers[.requestID]
+        context.operationID = incoming.flatMap(Self.sane) ?? UUID().uuidString.lowercased()
+        context.logger[metadataKey: "operation_id"] = .string(context.operationID)
+        var response = try await next(request, context)
+        response.headers[.operationID] = context.operationID
+        return response
+    }
+
+    static func sane(_ value: String) -> String? {
+        guard (1...128).contains(value.count),
+            value.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) && $0.isASCII || "-_.:".unicodeScalars.contains($0) })
+        else { return nil }
+        return value
+    }
+}
+
+/// Turns every failure into the spec's Error body; nothing from the database or a stack trace
+/// reaches the client, the log gets the detail.
+struct ErrorMiddleware: RouterMiddleware {
+    func handle(_ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            return JSONResponse.error(error, operationID: context.operationID)
+        } catch let error as AuthError {
+            return JSONResponse.error(
+                APIError(.unauthorized, "unauthorized: \(error.reason)"), operationID: context.operationID,
+                extraHeaders: [.wwwAuthenticate: "Bearer"])
+        } catch let error as PostgresError where error.isUnavailable || error.kind == .timeout {
+            context.logger.warning("database unavailable", metadata: ["error": "\(error)"])
+            return JSONResponse.error(
+                APIError(.unavailable, "the database is unavailable; retry shortly"), operationID: context.operationID,
+                extraHeaders: [.retryAfter: "1"])
+        } catch is NIOTooManyBytesError {
+            return JSONResponse.error(APIError(.payloadTooLarge, "request body is larger than the limit"), operationID: context.operationID)
+        } catch let error as HTTPError where error.status == .notFound {
+            let allowed = RouteTable.allowedMethods(for: request.uri.path)
+            if !allowed.isEmpty, !allowed.contains(request.method) {
+                return JSONResponse.error(
+                    APIError(.methodNotAllowed, "method \(request.method.rawValue) is not allowed on \(request.uri.path)"),
+                    operationID: context.operationID,
+                    extraHeaders: [.allow: allowed.map(\.rawValue).joined(separator: ", ")])
+            }
+            return JSONResponse.error(APIError(.notFound, "no route for \(request.method.rawValue) \(request.uri.path)"), operationID: context.operationID)
+        } catch let error as HTTPError {
+            // Framework-level rejections (bad request line etc.): keep the status, use our body.
+            let code: APIErrorCode = error.status == .contentTooLarge ? .payloadTooLarge : .malformedBody
+            return JSONResponse.error(APIError(code, "request rejected: \(error.status.reasonPhrase)"), operationID: context.operationID)
+        } catch {
+            context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
+            return JSONResponse.error(APIError(.internalError, "internal error; see the server log for operation \(context.operationID)"), operationID: context.operationID)
+        }
+    }
+}
+
+/// Checks the bearer token on every `/api/hyperfleet/v1` route except `/openapi`, and the optional
+/// write claims.
+struct AuthMiddleware: RouterMiddleware {
+    let authenticator: BearerAuthenticator
+    let adapterWriteClaim: ClaimRequirement?
+    let resourceWriteClaim: ClaimRequirement?
+
+    func handle(_ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        guard Self.needsToken(path) else { return try await next(request, context) }
+        var context = context
+        let principal = try await authenticator.authenticate(authorization: request.headers[.authorization])
+        context.principal = principal
+        context.logger[metadataKey: "subject"] = .string(principal.subject)
+        if request.method != .get, request.method != .head {
+            let isStatusReport = path.split(separator: "/").last == "statuses"
+            if let requirement = isStatusReport ? adapterWriteClaim : resourceWriteClaim, !principal.satisfies(requirement) {
+                throw APIError(.forbidden, "this operation needs the claim \(requirement.claim)=\(requirement.value)")
+            }
+        }
+        return try await next(request, context)
+    }
+
+    static func needsToken(_ path: String) -> Bool {
+        let trimmed = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
+        guard trimmed == RouteTable.prefix || trimmed.hasPrefix(RouteTable.prefix + "/") else { return false }
+        return trimmed != RouteTable.prefix + "/openapi"
+    }
+}
+
+/// `hyperfleet_api_requests_total{method,route,code}` and `hyperfleet_api_request_duration_seconds`,
+/// labelled by route template.
+struct RequestMetricsMiddleware: RouterMiddleware {
+    func handle(_ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let response = try await next(request, context)
+        let route = RouteTable.metricsLabel(RouteTable.template(matching: request.uri.path).flatMap { template in
+            context.endpointPath == nil ? nil : template
+        })
+        let dimensions = [("method", request.method.rawValue), ("route", route), ("code", String(response.status.code))]
+        Counter(label: "hyperfleet_api_requests_total", dimensions: dimensions).increment()
+        let elapsed = ContinuousClock.now - start
+        Metrics.Timer(label: "hyperfleet_api_request_duration_seconds", dimensions: [("method", request.method.rawValue), ("route", route)])
+            .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        return response
+    }
+}

@@ -1,0 +1,33 @@
+import HTTPTypes
+import Hummingbird
+import HyperFleetModel
+import NIOCore
+
+/// Reads a request body after checking its media type and size; nothing is parsed here.
+enum RequestBodyReader {
+    /// The body bytes and whether it was sent as `application/merge-patch+json`.
+    static func read(
+        _ request: Request, limit: Int, allowMergePatch: Bool = false
+    ) async throws -> (bytes: [UInt8], mergePatch: Bool) {
+        let mediaType = request.headers[.contentType]?
+            .split(separator: ";", maxSplits: 1).first?
+            .trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        let mergePatch = allowMergePatch && mediaType == "application/merge-patch+json"
+        guard mediaType == "application/json" || mergePatch else {
+            let accepted = allowMergePatch ? "application/json or application/merge-patch+json" : "application/json"
+            let got = mediaType.isEmpty ? "no Content-Type" : "'\(mediaType.prefix(80))'"
+            throw APIError(.unsupportedMediaType, "request body must be \(accepted), got \(got)")
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw APIError(.payloadTooLarge, "request body of \(length) bytes is over the limit of \(limit) bytes")
+        }
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw APIError(.payloadTooLarge, "request body is over the limit of \(limit) bytes")
+        }
+        return (Array(buffer.readableBytesView), mergePatch)
+    }
+}

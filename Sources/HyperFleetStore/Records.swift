@@ -1,0 +1,126 @@
+import HyperFleetModel
+import Postgres
+
+/// A resource row as stored, before it is shaped into a `Cluster` or a `NodePool`.
+struct ResourceRecord: Sendable {
+    var id: String
+    var clusterID: String?
+    var name: String
+    var spec: [String: JSONValue]
+    var labels: [String: String]
+    var generation: Int64
+    var createdTime: Timestamp
+    var updatedTime: Timestamp
+    var createdBy: String
+    var updatedBy: String
+    var deletedTime: Timestamp?
+    var deletedBy: String?
+    var status: ResourceStatus
+
+    init(row: PostgresRow) throws {
+        id = try row.text("id")
+        clusterID = row["cluster_id"]
+        name = try row.text("name")
+        spec = try Self.object(row, "spec")
+        labels = try Self.object(row, "labels").mapValues { value in
+            guard case .string(let text) = value else { throw StoreError.corrupt("labels of \(row["id"] ?? "?")") }
+            return text
+        }
+        generation = try row.int("generation")
+        createdTime = try Self.time(row, "created_time")
+        updatedTime = try Self.time(row, "updated_time")
+        createdBy = try row.text("created_by")
+        updatedBy = try row.text("updated_by")
+        deletedTime = try row["deleted_time"].map { _ in try Self.time(row, "deleted_time") }
+        deletedBy = row["deleted_by"]
+        guard let phase = Phase(rawValue: try row.text("status_phase")) else { throw StoreError.corrupt("status_phase") }
+        status = ResourceStatus(
+            phase: phase,
+            observedGeneration: try row.int("status_observed_generation"),
+            lastTransitionTime: try Self.time(row, "status_last_transition_time"),
+            lastUpdatedTime: try Self.time(row, "status_last_updated_time"),
+            conditions: try Self.decode([ResourceCondition].self, row, "status_conditions")
+        )
+    }
+
+    var cluster: Cluster {
+        Cluster(
+            id: id, name: name, labels: labels, spec: spec, generation: generation, createdTime: createdTime,
+            updatedTime: updatedTime, createdBy: createdBy, updatedBy: updatedBy, deletedTime: deletedTime,
+            deletedBy: deletedBy, status: status)
+    }
+
+    var nodePool: NodePool {
+        NodePool(
+            id: id, clusterID: clusterID ?? "", name: name, labels: labels, spec: spec, generation: generation,
+            createdTime: createdTime, updatedTime: updatedTime, createdBy: createdBy, updatedBy: updatedBy,
+            deletedTime: deletedTime, deletedBy: deletedBy, status: status)
+    }
+
+    static func time(_ row: PostgresRow, _ column: String) throws -> Timestamp {
+        let text = try row.text(column)
+        guard let value = Timestamp.parsePostgres(text) else { throw StoreError.corrupt(column) }
+        return value
+    }
+
+    static func object(_ row: PostgresRow, _ column: String) throws -> [String: JSONValue] {
+        let text = try row.text(column)
+        guard let object = (try? JSONValue.parse(Array(text.utf8)))?.objectValue else { throw StoreError.corrupt(column) }
+        return object
+    }
+
+    static func optionalJSON(_ row: PostgresRow, _ column: String) throws -> JSONValue? {
+        guard let text = row[column] else { return nil }
+        do { return try JSONValue.parse(Array(text.utf8)) } catch { throw StoreError.corrupt(column) }
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ row: PostgresRow, _ column: String) throws -> T {
+        let text = try row.text(column)
+        do {
+            return try HyperFleetJSON.decoder.decode(T.self, from: Data(text.utf8))
+        } catch {
+            throw StoreError.corrupt(column)
+        }
+    }
+}
+
+/// An adapter status row plus the raw observed time the ordering rule needs.
+struct StatusRecord: Sendable {
+    var status: AdapterStatus
+    var observedTime: Timestamp
+
+    static let selectColumns = """
+        adapter, observed_generation, observed_time, conditions::text AS conditions, metadata::text AS metadata,
+        data::text AS data, created_time, last_report_time
+        """
+
+    init(status: AdapterStatus, observedTime: Timestamp) {
+        self.status = status
+        self.observedTime = observedTime
+    }
+
+    init(row: PostgresRow) throws {
+        status = AdapterStatus(
+            adapter: try row.text("adapter"),
+            observedGeneration: try row.int("observed_generation"),
+            conditions: try ResourceRecord.decode([AdapterCondition].self, row, "conditions"),
+            metadata: try ResourceRecord.optionalJSON(row, "metadata"),
+            data: try ResourceRecord.optionalJSON(row, "data"),
+            createdTime: try ResourceRecord.time(row, "created_time"),
+            lastReportTime: try ResourceRecord.time(row, "last_report_time"))
+        observedTime = try ResourceRecord.time(row, "observed_time")
+    }
+}
+
+/// Failures inside the store that are not the client's fault: logged in full, answered with 500.
+public enum StoreError: Error, CustomStringConvertible {
+    case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case .corrupt(let what): return "stored value could not be decoded: \(what)"
+        }
+    }
+}
+
+import Foundation

@@ -1,0 +1,147 @@
+import HyperFleetModel
+import Logging
+import Postgres
+import TSL
+
+/// Every read and write of clusters, nodepools and adapter statuses. Each write is one transaction;
+/// status reports and PATCHes re-aggregate the resource's `status` under the resource's row lock.
+public struct ResourceStore: Sendable {
+    let pool: PostgresPool
+    let logger: Logger
+
+    public init(pool: PostgresPool, logger: Logger) {
+        self.pool = pool
+        self.logger = logger
+    }
+
+    // MARK: Create
+
+    public func createCluster(_ request: ResourceCreate, by actor: String, now: Timestamp = .now()) async throws -> Cluster {
+        try await pool.withTransaction { connection in
+            try await insert(.clusters, request, clusterID: nil, by: actor, now: now, on: connection).cluster
+        }
+    }
+
+    public func createNodePool(clusterID: String, _ request: ResourceCreate, by actor: String, now: Timestamp = .now()) async throws -> NodePool {
+        try await pool.withTransaction { connection in
+            // Parent first: the same lock order as status reports and deletion.
+            let parent = try await connection.query("SELECT deleted_time FROM clusters WHERE id = $1 FOR SHARE", [clusterID])
+            guard let row = parent.first else { throw APIError(.notFound, "cluster '\(clusterID)' not found") }
+            if row["deleted_time"] != nil {
+                throw APIError(.conflict, "cluster '\(clusterID)' is being deleted; no nodepool can be added")
+            }
+            return try await insert(.nodepools, request, clusterID: clusterID, by: actor, now: now, on: connection).nodePool
+        }
+    }
+
+    private func insert(
+        _ type: ResourceType, _ request: ResourceCreate, clusterID: String?, by actor: String, now: Timestamp,
+        on connection: PostgresConnection
+    ) async throws -> ResourceRecord {
+        let id = ResourceID.generate(at: now)
+        let labels = JSONValue.object(request.labels.mapValues { .string($0) }).serialized()
+        var columns = "id, name, spec, labels, generation, created_time, updated_time, created_by, updated_by, status_last_transition_time, status_last_updated_time"
+        var values = "$1, $2, $3::jsonb, $4::jsonb, 1, $5::timestamptz, $5::timestamptz, $6, $6, $5::timestamptz, $5::timestamptz"
+        var parameters: [String?] = [id, request.name, JSONValue.object(request.spec).serialized(), labels, now.rfc3339, actor]
+        if let clusterID {
+            columns += ", cluster_id"
+            values += ", $7"
+            parameters.append(clusterID)
+        }
+        do {
+            let result = try await connection.query(
+                "INSERT INTO \(type.table) (\(columns)) VALUES (\(values)) RETURNING \(type.selectColumns)", parameters)
+            guard let row = result.first else { throw StoreError.corrupt("insert returned no row") }
+            return try ResourceRecord(row: row)
+        } catch let error as PostgresError where error.isUniqueViolation {
+            let scope = clusterID.map { " in cluster '\($0)'" } ?? ""
+            throw APIError(.conflict, "\(type.noun) name '\(request.name)' already exists\(scope)")
+        }
+    }
+
+    // MARK: Read
+
+    public func cluster(id: String) async throws -> Cluster {
+        try await record(.clusters, id: id, clusterID: nil).cluster
+    }
+
+    public func nodePool(clusterID: String, id: String) async throws -> NodePool {
+        try await record(.nodepools, id: id, clusterID: clusterID).nodePool
+    }
+
+    private func record(_ type: ResourceType, id: String, clusterID: String?) async throws -> ResourceRecord {
+        var sql = "SELECT \(type.selectColumns) FROM \(type.table) WHERE id = $1"
+        var parameters: [String?] = [id]
+        if let clusterID {
+            sql += " AND cluster_id = $2"
+            parameters.append(clusterID)
+        }
+        guard let row = try await pool.query(sql, parameters).first else {
+            throw notFound(type, id: id, clusterID: clusterID)
+        }
+        return try ResourceRecord(row: row)
+    }
+
+    public func clusters(_ query: ListQuery) async throws -> ListPage<Cluster> {
+        let page = try await list(.clusters, query, clusterID: nil)
+        return ListPage(kind: "ClusterList", page: query.page, total: page.total, items: page.items.map(\.cluster))
+    }
+
+    /// Nodepools of one cluster (404 if the cluster does not exist), or of every cluster.
+    public func nodePools(clusterID: String?, _ query: ListQuery) async throws -> ListPage<NodePool> {
+        if let clusterID {
+            try await requireExists(.clusters, id: clusterID, clusterID: nil)
+        }
+        let page = try await list(.nodepools, query, clusterID: clusterID)
+        return ListPage(kind: "NodePoolList", page: query.page, total: page.total, items: page.items.map(\.nodePool))
+    }
+
+    private func list(_ type: ResourceType, _ query: ListQuery, clusterID: String?) async throws -> (items: [ResourceRecord], total: Int) {
+        let ordering: String
+        var filter = SQLFragment(sql: "TRUE", bindings: [])
+        do {
+            ordering = try ListOrdering.orderByClause(orderBy: query.orderBy, order: query.order, allowed: type.orderFields, idSQL: "id")
+            if let search = query.search {
+                filter = try TSL.compile(search, catalog: type.searchCatalog, firstPlaceholder: 1)
+            }
+        } catch {
+            throw APIError(.badQuery, error.description)
+        }
+        var whereClause = filter.sql
+        var parameters = filter.bindings
+        if let clusterID {
+            // The user's expression is scoped as a whole to this cluster.
+            parameters.append(clusterID)
+            whereClause = "(\(filter.sql)) AND cluster_id = $\(parameters.count)"
+        }
+        let (rows, total) = try await pool.withConnection { connection in
+            let count = try await connection.query("SELECT count(*) AS total FROM \(type.table) WHERE \(whereClause)", parameters)
+            let rows = try await connection.query(
+                """
+                SELECT \(type.selectColumns) FROM \(type.table) WHERE \(whereClause)
+                ORDER BY \(ordering) LIMIT \(query.pageSize) OFFSET \(query.offset)
+                """, parameters)
+            return (rows, Int(try count.first?.int("total") ?? 0))
+        }
+        return (try rows.map(ResourceRecord.init(row:)), total)
+    }
+
+    private func requireExists(_ type: ResourceType, id: String, clusterID: String?) async throws {
+        var sql = "SELECT 1 FROM \(type.table) WHERE id = $1"
+        var parameters: [String?] = [id]
+        if let clusterID {
+            sql += " AND cluster_id = $2"
+            parameters.append(clusterID)
+        }
+        if try await pool.query(sql, parameters).isEmpty {
+            throw notFound(type, id: id, clusterID: clusterID)
+        }
+    }
+
+    func notFound(_ type: ResourceType, id: String, clusterID: String?) -> APIError {
+        if let clusterID {
+            return APIError(.notFound, "nodepool '\(id)' not found in cluster '\(clusterID)'")
+        }
+        return APIError(.notFound, "\(type.noun) '\(id)' not found")
+    }
+}

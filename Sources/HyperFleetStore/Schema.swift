@@ -1,0 +1,93 @@
+import Logging
+import Postgres
+
+/// The database schema, as versioned migrations. `hyperfleet migrate` applies them under an advisory
+/// lock, so replicas may run it at the same time.
+public enum Schema {
+    public static let migrations: [Migration] = [
+        Migration(version: 1, name: "resources and adapter statuses", sql: resourcesV1)
+    ]
+
+    static let resourceColumns = """
+        id text PRIMARY KEY,
+            name text NOT NULL,
+            spec jsonb NOT NULL,
+            labels jsonb NOT NULL DEFAULT '{}'::jsonb,
+            generation bigint NOT NULL DEFAULT 1 CHECK (generation >= 1),
+            created_time timestamptz NOT NULL,
+            updated_time timestamptz NOT NULL,
+            created_by text NOT NULL,
+            updated_by text NOT NULL,
+            deleted_time timestamptz,
+            deleted_by text,
+            status_phase text NOT NULL DEFAULT 'NotReady' CHECK (status_phase IN ('NotReady', 'Ready', 'Failed')),
+            status_observed_generation bigint NOT NULL DEFAULT 0,
+            status_last_transition_time timestamptz NOT NULL,
+            status_last_updated_time timestamptz NOT NULL,
+            status_conditions jsonb NOT NULL DEFAULT '[]'::jsonb
+        """
+
+    static let statusColumns = """
+        adapter text NOT NULL,
+            observed_generation bigint NOT NULL,
+            observed_time timestamptz NOT NULL,
+            conditions jsonb NOT NULL,
+            metadata jsonb,
+            data jsonb,
+            created_time timestamptz NOT NULL,
+            last_report_time timestamptz NOT NULL
+        """
+
+    static let resourcesV1 = """
+        CREATE TABLE clusters (
+            \(resourceColumns),
+            CONSTRAINT clusters_name_key UNIQUE (name)
+        );
+        CREATE INDEX clusters_created_idx ON clusters (created_time DESC, id DESC);
+        CREATE INDEX clusters_labels_idx ON clusters USING gin (labels jsonb_path_ops);
+        CREATE INDEX clusters_phase_created_idx ON clusters (status_phase, created_time DESC, id DESC);
+
+        CREATE TABLE nodepools (
+            \(resourceColumns),
+            cluster_id text NOT NULL REFERENCES clusters (id) ON DELETE CASCADE,
+            CONSTRAINT nodepools_cluster_name_key UNIQUE (cluster_id, name)
+        );
+        CREATE INDEX nodepools_created_idx ON nodepools (created_time DESC, id DESC);
+        CREATE INDEX nodepools_cluster_created_idx ON nodepools (cluster_id, created_time DESC, id DESC);
+        CREATE INDEX nodepools_labels_idx ON nodepools USING gin (labels jsonb_path_ops);
+
+        CREATE TABLE cluster_statuses (
+            cluster_id text NOT NULL REFERENCES clusters (id) ON DELETE CASCADE,
+            \(statusColumns),
+            PRIMARY KEY (cluster_id, adapter)
+        );
+        CREATE TABLE nodepool_statuses (
+            nodepool_id text NOT NULL REFERENCES nodepools (id) ON DELETE CASCADE,
+            \(statusColumns),
+            PRIMARY KEY (nodepool_id, adapter)
+        );
+
+        -- The one place that says which adapters must report before a resource is Ready.
+        -- `hyperfleet migrate` fills it from configuration; the API and the Sentinel read it.
+        CREATE TABLE hyperfleet_required_adapters (
+            resource_type text NOT NULL CHECK (resource_type IN ('clusters', 'nodepools')),
+            adapter text NOT NULL,
+            PRIMARY KEY (resource_type, adapter)
+        );
+        """
+}
+
+extension Schema {
+    /// Migrations plus the required-adapter lists: what every process needs before it serves.
+    /// Returns the migration versions applied now.
+    @discardableResult
+    public static func prepare(
+        pool: PostgresPool, clusterAdapters: [String], nodePoolAdapters: [String], logger: Logger
+    ) async throws -> [Int] {
+        let applied = try await Migrator(pool: pool, logger: logger).migrate(migrations)
+        let store = ResourceStore(pool: pool, logger: logger)
+        try await RequiredAdapters.sync(.clusters, adapters: clusterAdapters, store: store)
+        try await RequiredAdapters.sync(.nodepools, adapters: nodePoolAdapters, store: store)
+        return applied
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+
+/// Errors raised when a Kafka record is not a valid CloudEvent.
+public struct CloudEventDecodingError: Error, Sendable, CustomStringConvertible, Equatable {
+    /// What was wrong with the record.
+    public var message: String
+
+    public var description: String { "CloudEventDecodingError: \(message)" }
+}
+
+/// Shared helpers for the binary and structured CloudEvents Kafka encodings.
+enum CloudEventCoding {
+    static let contentTypeHeader = "content-type"
+    static let structuredContentType = "application/cloudevents+json"
+    private static let coreAttributes: Set<String> = [
+        "specversion", "id", "source", "type", "time", "subject", "datacontenttype", "dataschema", "data", "data_base64",
+    ]
+
+    /// Lowercased extension names (one value per name, the lexicographically last original wins), sorted.
+    static func normalizedExtensions(_ extensions: [String: String]) -> [(String, String)] {
+        var byName: [String: String] = [:]
+        for (name, value) in extensions.sorted(by: { $0.key < $1.key }) { byName[name.lowercased()] = value }
+        return byName.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    static func isJSON(_ contentType: String?) -> Bool {
+        guard let type = contentType?.lowercased().split(separator: ";").first?.trimmingCharacters(in: .whitespaces) else {
+            return false
+        }
+        return type == "application/json" || type == "text/json" || type.hasSuffix("+json")
+    }
+
+    static func formatTime(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+
+    static func parseTime(_ text: String) throws -> Date {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        if let date = formatter.date(from: text) { return date }
+        throw CloudEventDecodingError(message: "time \"\(text)\" is not RFC 3339")
+    }
+
+    static func decodeBinary(headers: [KafkaHeader], value: [UInt8]) throws -> CloudEvent {
+        var attributes: [String: String] = [:]
+        var contentType: String?
+        for header in headers {
+            let name = header.key.lowercased()
+            let text = String(decoding: header.value, as: UTF8.self)
+            if name == contentTypeHeader {
+                contentType = text
+            } else if name.hasPrefix("ce_") {
+                attributes[String(name.dropFirst(3))] = text
+            }
+        }
+        func required(_ name: String) throws -> String {
+            guard let value = attributes.removeValue(forKey: name) else {
+                throw CloudEventDecodingError(message: "binary-mode record lacks header ce_\(name)")
+            }
+            return value
+        }
+        let specVersion = try required("specversion")
+        let id = try required("id")
+        let source = try required("source")
+        let type = try required("type")
+        let time = try attributes.removeValue(forKey: "time").map(parseTime)
+        let subject = attributes.removeValue(forKey: "subject")
+        return CloudEvent(
+            id: id, source: source, type: type, specVersion: specVersion, time: time, subject: subject,
+            dataContentType: contentType, extensions: attributes, data: value)
+    }
+
+    static func decodeStructured(_ value: [UInt8]) throws -> CloudEvent {
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: Data(value))
+        } catch {
+            throw CloudEventDecodingError(message: "structured-mode value is not JSON: \(error)")
+        }
+        guard let object = parsed as? [String: Any] else {
+            throw CloudEventDecodingError(message: "structured-mode value is not a JSON object")
+        }
+        func string(_ name: String) throws -> String? {
+            guard let raw = object[name] else { return nil }
+            guard let text = raw as? String else { throw CloudEventDecodingError(message: "attribute \"\(name)\" is not a string") }
+            return text
+        }
+        func required(_ name: String) throws -> String {
+            guard let text = try string(name) else { throw CloudEventDecodingError(message: "structured event lacks \"\(name)\"") }
+            return text
+        }
+        let dataContentType = try string("datacontenttype")
+        var data: [UInt8] = []
+        if let base64 = try string("data_base64") {
+            guard let decoded = Data(base64Encoded: base64) else { throw CloudEventDecodingError(message: "data_base64 is not base64") }
+            data = Array(decoded)
+        } else if let inline = object["data"] {
+            if let text = inline as? String, !isJSON(dataContentType) {
+                data = Array(text.utf8)
+            } else {
+                let encoded = try JSONSerialization.data(
+                    withJSONObject: inline, options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+                data = Array(encoded)
+            }
+        }
+        var extensions: [String: String] = [:]
+        for (name, raw) in object where !coreAttributes.contains(name) {
+            extensions[name] = (raw as? String) ?? "\(raw)"
+        }
+        return CloudEvent(
+            id: try required("id"), source: try required("source"), type: try required("type"),
+            specVersion: try required("specversion"), time: try string("time").map(parseTime),
+            subject: try string("subject"), dataContentType: dataContentType, extensions: extensions, data: data)
+    }
+}

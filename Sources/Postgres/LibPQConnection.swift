@@ -1,0 +1,226 @@
+import CLibPQ
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The only owner of libpq session pointers (`PGconn*`, `PGresult*`, `PGcancel*`).
+///
+/// Every method except `requestCancel()` must be called by one thread at a time: the pool lends an
+/// instance to a single borrower, which is why `@unchecked Sendable` is sound here. Methods that
+/// talk to the server block, so callers run them on dedicated threads, never the cooperative pool.
+final class LibPQConnection: @unchecked Sendable {
+    private let handle: OpaquePointer
+    /// Created once at connect time so a cancel can be sent from another thread while a query runs.
+    private let cancelHandle: OpaquePointer?
+    private var isFinished = false
+
+    private init(handle: OpaquePointer) {
+        self.handle = handle
+        self.cancelHandle = PQgetCancel(handle)
+        // Server notices (e.g. the FATAL sent before a terminated backend closes) would otherwise go to stderr.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
+    }
+
+    deinit {
+        close()
+        if let cancelHandle { PQfreeCancel(cancelHandle) }
+    }
+
+    /// Opens a session and applies the session settings. Blocks up to `connect_timeout`.
+    static func connect(_ configuration: PostgresConfiguration) throws -> LibPQConnection {
+        // Our defaults come before `dbname` (which expands the whole string) so the string can override them.
+        let parameters = [
+            ("connect_timeout", String(configuration.connectTimeoutSeconds)),
+            ("application_name", configuration.applicationName),
+            ("dbname", configuration.connectionString),
+        ]
+        let keywords = parameters.map { strdup($0.0) }
+        let values = parameters.map { strdup($0.1) }
+        defer {
+            keywords.forEach { free($0) }
+            values.forEach { free($0) }
+        }
+        let keywordList: [UnsafePointer<CChar>?] = keywords.map { $0.map { UnsafePointer($0) } } + [nil]
+        let valueList: [UnsafePointer<CChar>?] = values.map { $0.map { UnsafePointer($0) } } + [nil]
+        guard let handle = PQconnectdbParams(keywordList, valueList, 1) else {
+            throw PostgresError(kind: .connection, message: "libpq could not allocate a connection")
+        }
+        let connection = LibPQConnection(handle: handle)
+        guard PQstatus(handle) == CONNECTION_OK else {
+            let message = connection.lastErrorMessage
+            throw PostgresError(kind: .connection, message: "could not connect: \(message)")
+        }
+        try connection.execute(configuration.sessionSetupSQL)
+        return connection
+    }
+
+    /// Runs one statement with text parameters (extended protocol; nil is SQL NULL).
+    func query(_ sql: String, _ parameters: [String?]) throws -> PostgresResult {
+        try ensureOpen()
+        let copies = parameters.map { value in value.flatMap { strdup($0) } }
+        defer { copies.forEach { free($0) } }
+        let pointers: [UnsafePointer<CChar>?] = copies.map { $0.map { UnsafePointer($0) } }
+        let result = PQexecParams(handle, sql, Int32(pointers.count), nil, pointers, nil, nil, 0)
+        return try consume(result)
+    }
+
+    /// Runs one or more statements without parameters (simple protocol).
+    func execute(_ sql: String) throws {
+        try ensureOpen()
+        _ = try consume(PQexec(handle, sql))
+    }
+
+    /// True while the session is usable.
+    var isHealthy: Bool { !isFinished && PQstatus(handle) == CONNECTION_OK }
+
+    /// True when no transaction is open (safe to lend to the next borrower).
+    var isOutsideTransaction: Bool { !isFinished && PQtransactionStatus(handle) == PQTRANS_IDLE }
+
+    /// True inside a transaction that an earlier statement aborted (COMMIT would silently roll back).
+    var isInFailedTransaction: Bool { !isFinished && PQtransactionStatus(handle) == PQTRANS_INERROR }
+
+    /// True inside an open transaction block (healthy or failed).
+    var isInTransaction: Bool {
+        guard !isFinished else { return false }
+        let status = PQtransactionStatus(handle)
+        return status == PQTRANS_INTRANS || status == PQTRANS_INERROR
+    }
+
+    /// Non-blocking liveness check for an idle session: reads whatever the server sent (e.g. a
+    /// termination notice after `pg_terminate_backend`) and reports whether the session survived.
+    func checkIdleSessionAlive() -> Bool {
+        // A terminated backend first sends an error message and then closes the socket; libpq only
+        // notices the close on a later read, so keep reading while input is ready (never blocks).
+        for _ in 0..<4 {
+            guard isHealthy else { return false }
+            guard (try? waitForInput(milliseconds: 0)) == true else { return true }
+            guard PQconsumeInput(handle) != 0 else { return false }
+            _ = drainNotifications()
+        }
+        return isHealthy
+    }
+
+    /// Asks the server to cancel the running statement. Safe from any thread; blocks briefly
+    /// (opens a separate connection), so call it from a dedicated thread.
+    func requestCancel() {
+        guard let cancelHandle else { return }
+        var buffer = [CChar](repeating: 0, count: 256)
+        _ = PQcancel(cancelHandle, &buffer, Int32(buffer.count))
+    }
+
+    /// Closes the session (idempotent).
+    func close() {
+        guard !isFinished else { return }
+        isFinished = true
+        PQfinish(handle)
+    }
+
+    // MARK: LISTEN support
+
+    /// Waits up to `milliseconds` for the server to send something; throws if the session is gone.
+    func waitForInput(milliseconds: Int32) throws -> Bool {
+        try ensureOpen()
+        let socket = PQsocket(handle)
+        guard socket >= 0 else { throw connectionLost("session has no socket") }
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&descriptor, 1, milliseconds)
+        if ready < 0 && errno != EINTR { throw connectionLost("poll() failed with errno \(errno)") }
+        return ready > 0
+    }
+
+    /// Reads pending input and returns received notifications as (channel, payload).
+    func receiveNotifications() throws -> [(channel: String, payload: String)] {
+        try ensureOpen()
+        guard PQconsumeInput(handle) != 0, PQstatus(handle) == CONNECTION_OK else {
+            throw connectionLost(lastErrorMessage)
+        }
+        return drainNotifications()
+    }
+
+    private func drainNotifications() -> [(channel: String, payload: String)] {
+        var received: [(channel: String, payload: String)] = []
+        while let notify = PQnotifies(handle) {
+            received.append((String(cString: notify.pointee.relname), String(cString: notify.pointee.extra)))
+            PQfreemem(notify)
+        }
+        return received
+    }
+
+    // MARK: Results and errors
+
+    private var lastErrorMessage: String {
+        guard let text = PQerrorMessage(handle) else { return "unknown libpq error" }
+        let message = String(cString: text).trimmingTrailingNewlines
+        return message.isEmpty ? "unknown libpq error" : message
+    }
+
+    private func ensureOpen() throws {
+        if isFinished { throw connectionLost("connection already closed") }
+    }
+
+    private func connectionLost(_ message: String) -> PostgresError {
+        PostgresError(kind: .connection, message: message)
+    }
+
+    /// Turns a `PGresult*` into rows or a `PostgresError`, and frees it.
+    private func consume(_ result: OpaquePointer?) throws -> PostgresResult {
+        guard let result else { throw connectionLost(lastErrorMessage) }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+            return PostgresResult(layout: ColumnLayout(names: []), rowValues: [], affectedRows: affectedRows(result))
+        case PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE:
+            return readRows(result)
+        default:
+            throw error(from: result)
+        }
+    }
+
+    private func affectedRows(_ result: OpaquePointer) -> Int {
+        guard let text = PQcmdTuples(result) else { return 0 }
+        return Int(String(cString: text)) ?? 0
+    }
+
+    private func readRows(_ result: OpaquePointer) -> PostgresResult {
+        let columnCount = PQnfields(result)
+        let rowCount = PQntuples(result)
+        let names = (0..<columnCount).map { column in
+            PQfname(result, column).map { String(cString: $0) } ?? "?column?"
+        }
+        var rows: [[String?]] = []
+        rows.reserveCapacity(Int(rowCount))
+        for row in 0..<rowCount {
+            rows.append((0..<columnCount).map { column in
+                PQgetisnull(result, row, column) != 0 ? nil : String(cString: PQgetvalue(result, row, column))
+            })
+        }
+        return PostgresResult(layout: ColumnLayout(names: names), rowValues: rows, affectedRows: affectedRows(result))
+    }
+
+    private func error(from result: OpaquePointer) -> PostgresError {
+        func field(_ code: Character) -> String? {
+            guard let ascii = code.asciiValue, let value = PQresultErrorField(result, Int32(ascii)) else { return nil }
+            return String(cString: value)
+        }
+        let fallback = PQresultErrorMessage(result).map { String(cString: $0).trimmingTrailingNewlines } ?? ""
+        let message = field("M") ?? (fallback.isEmpty ? lastErrorMessage : fallback)
+        // A lost session surfaces as an error result without SQLSTATE (or with 57P01 etc.).
+        let kind: PostgresError.Kind = PQstatus(handle) == CONNECTION_OK ? .server : .connection
+        return PostgresError(
+            kind: kind, message: message, sqlState: field("C"), detail: field("D"), constraint: field("n"))
+    }
+}
+
+extension String {
+    /// libpq messages end in "\n"; logs read better without it.
+    var trimmingTrailingNewlines: String {
+        var text = Substring(self)
+        while let last = text.last, last.isNewline || last == " " { text = text.dropLast() }
+        return String(text)
+    }
+}

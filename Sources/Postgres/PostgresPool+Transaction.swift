@@ -1,0 +1,42 @@
+extension PostgresPool {
+    /// How many times `withTransaction` re-runs the body after a serialization failure or deadlock.
+    static let transactionRetries = 3
+
+    /// BEGIN; body; COMMIT — ROLLBACK on any thrown error. Retries the whole body up to 3 times on
+    /// serialization failure (40001) and deadlock (40P01).
+    public func withTransaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        var retriesLeft = Self.transactionRetries
+        while true {
+            do {
+                return try await withConnection { connection in
+                    try await runTransaction(on: connection, body)
+                }
+            } catch let error as PostgresError where error.isTransactionRetryable && retriesLeft > 0 {
+                retriesLeft -= 1
+                logger.debug("retrying transaction", metadata: ["sqlState": "\(error.sqlState ?? "")"])
+            }
+        }
+    }
+
+    private func runTransaction<T: Sendable>(
+        on connection: PostgresConnection, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await connection.execute("BEGIN")
+        let value: T
+        do {
+            value = try await body(connection)
+        } catch {
+            // If the rollback itself fails the session stays mid-transaction and the pool discards it.
+            if connection.raw.isInTransaction { try? await connection.execute("ROLLBACK") }
+            throw error
+        }
+        if connection.raw.isInFailedTransaction {
+            // COMMIT would silently roll back; make the lost work visible instead.
+            try? await connection.execute("ROLLBACK")
+            throw PostgresError(
+                kind: .server, message: "transaction was aborted by an earlier failed statement and rolled back")
+        }
+        try await connection.execute("COMMIT")
+        return value
+    }
+}

@@ -1,0 +1,103 @@
+/// The Sentinel's pure decision rules (SENTINEL.md, "Decision rules"): no I/O, no clock of their own.
+public enum DecisionRules {
+    /// The four rules (0 deleted, 1 created, 2 generation_changed, 3 backoff, 4 ready_stale), first match
+    /// wins; exactly at a threshold publishes. When nothing publishes now, `nextDueAt` is the earliest
+    /// instant at which a rule would publish if nothing changes; when it publishes, `nextDueAt` is what
+    /// it would be once this publish is recorded at `now`.
+    public static func decide(_ s: ResourceSnapshot, record: PublishRecord?, now: Instant, settings: DecisionSettings) -> Decision {
+        let mark = progressMark(s)
+        // Attempts count only against the mark they were made under: any progress starts afresh.
+        let attempts = record.map { $0.progressMark == mark ? $0.attempts : 0 } ?? 0
+
+        let reason: Reason
+        if let immediate = immediateReason(s, record: record) {
+            reason = immediate
+        } else if let record {
+            let timed = timedRule(s, record: record, attempts: attempts, settings: settings)
+            guard now >= timed.dueAt else {
+                return Decision(publish: nil, nextDueAt: timed.dueAt, progressMark: mark, attempts: attempts)
+            }
+            reason = timed.reason
+        } else {
+            // Unreachable: without a record rule 0, 1 or 2 always matches. Publishing is the safe side.
+            reason = .generationChanged
+        }
+
+        // Look ahead as if this publish were already recorded at `now`.
+        let publishing = Decision(publish: reason, nextDueAt: nil, progressMark: mark, attempts: attempts)
+        let after = recorded(publishing, snapshot: s, reason: reason, at: now)
+        let next = timedRule(s, record: after, attempts: after.attempts, settings: settings)
+        return Decision(publish: reason, nextDueAt: next.dueAt, progressMark: mark, attempts: attempts)
+    }
+
+    /// The record after a publish was acknowledged at `at`.
+    public static func recorded(_ d: Decision, snapshot: ResourceSnapshot, reason: Reason, at: Instant) -> PublishRecord {
+        PublishRecord(
+            publishedGeneration: snapshot.generation,
+            publishedAt: at,
+            publishedReason: reason,
+            attempts: d.attempts + 1,
+            progressMark: d.progressMark
+        )
+    }
+
+    /// Whether the record shows that this generation's deletion was already announced.
+    ///
+    /// Why more than the reason: after the `deleted` event, rule 3 publishes `not_ready_backoff` for the
+    /// same generation, which overwrites `published_reason`. Such an event can only follow the `deleted`
+    /// one when it was decided on this deleting snapshot (same progress mark, which includes
+    /// `deleted_time`) or acknowledged at or after `deleted_time`; either proves the announcement.
+    public static func deletionAnnounced(_ s: ResourceSnapshot, record: PublishRecord?) -> Bool {
+        guard let deletedTime = s.deletedTime, let record else { return false }
+        guard record.publishedGeneration >= s.generation else { return false }
+        switch record.publishedReason {
+        case .deleted:
+            return true
+        case .notReadyBackoff:
+            return record.publishedAt >= deletedTime || record.progressMark == progressMark(s)
+        case .created, .generationChanged, .failedBackoff, .readyStale:
+            return false
+        }
+    }
+
+    /// Rules 0–2, which publish at once whatever the time.
+    static func immediateReason(_ s: ResourceSnapshot, record: PublishRecord?) -> Reason? {
+        if s.deletedTime != nil && !deletionAnnounced(s, record: record) {
+            return .deleted
+        }
+        guard let record else {
+            return s.generation == 1 && !s.anyAdapterReported ? .created : .generationChanged
+        }
+        return s.generation > record.publishedGeneration ? .generationChanged : nil
+    }
+
+    /// Rules 3–4: which time-driven rule applies and the earliest instant it publishes.
+    static func timedRule(
+        _ s: ResourceSnapshot, record: PublishRecord, attempts: Int, settings: DecisionSettings
+    ) -> (reason: Reason, dueAt: Instant) {
+        let phaseRule: Phase = s.deletedTime != nil ? .notReady : s.phase
+        switch phaseRule {
+        case .notReady:
+            return (.notReadyBackoff, backoffDue(
+                s, record: record, attempts: attempts,
+                base: settings.notReadyBackoffBase, max: settings.notReadyBackoffMax, debounce: settings.debounce))
+        case .failed:
+            return (.failedBackoff, backoffDue(
+                s, record: record, attempts: attempts,
+                base: settings.failedBackoffBase, max: settings.failedBackoffMax, debounce: settings.debounce))
+        case .ready:
+            let staleByStatus = s.lastUpdatedTime + settings.maxAgeReady
+            let staleByEvent = record.publishedAt + settings.maxAgeReady
+            return (.readyStale, Swift.max(staleByStatus, staleByEvent))
+        }
+    }
+
+    /// Rule 3's threshold: both the backoff since the last event and the debounce since the newest report.
+    static func backoffDue(
+        _ s: ResourceSnapshot, record: PublishRecord, attempts: Int, base: Duration, max: Duration, debounce: Duration
+    ) -> Instant {
+        let backoffExpiry = record.publishedAt + backoff(attempts: attempts, base: base, max: max, resourceID: s.id)
+        let quietSince = (s.newestReportTime ?? s.createdTime) + debounce
+        return Swift.max(backoffExpiry, quietSince)
+    }
+}

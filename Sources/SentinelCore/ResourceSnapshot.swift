@@ -1,0 +1,85 @@
+/// The kind of resource the Sentinel schedules events for.
+public enum ResourceKind: String, Sendable, CaseIterable {
+    case cluster
+    case nodepool
+}
+
+/// The aggregated `status.phase` the API computes for a resource.
+public enum Phase: String, Sendable, CaseIterable {
+    case notReady = "NotReady"
+    case ready = "Ready"
+    case failed = "Failed"
+}
+
+/// One required adapter's progress on a resource, as far as the progress mark cares.
+public struct AdapterProgress: Sendable, Hashable {
+    /// The adapter's name.
+    public var adapter: String
+    /// The generation the adapter last reported having observed; nil when it never reported.
+    public var observedGeneration: Int64?
+    /// The `Available` condition status ("True"/"False"/"Unknown"), nil when absent.
+    public var available: String?
+    /// The `Finalized` condition status ("True"/"False"/"Unknown"), nil when absent.
+    public var finalized: String?
+
+    /// Creates an adapter's progress; omitted fields mean "never reported".
+    public init(adapter: String, observedGeneration: Int64? = nil, available: String? = nil, finalized: String? = nil) {
+        self.adapter = adapter
+        self.observedGeneration = observedGeneration
+        self.available = available
+        self.finalized = finalized
+    }
+}
+
+/// What the Sentinel reads about one resource.
+public struct ResourceSnapshot: Sendable {
+    /// The resource id (also the Kafka key and the jitter seed).
+    public var id: String
+    /// Cluster or nodepool.
+    public var kind: ResourceKind
+    /// The resource's spec generation.
+    public var generation: Int64
+    /// When the resource was created (stands in for "newest report" before any adapter reported).
+    public var createdTime: Instant
+    /// When deletion was requested, nil while the resource is live.
+    public var deletedTime: Instant?
+    /// The aggregated phase.
+    public var phase: Phase
+    /// `status.last_transition_time`.
+    public var lastTransitionTime: Instant
+    /// `status.last_updated_time` (the oldest adapter report the aggregate is based on).
+    public var lastUpdatedTime: Instant
+    /// Latest `last_report_time` over all its adapter statuses, nil when none reported.
+    public var newestReportTime: Instant?
+    /// Whether any adapter ever reported on this resource.
+    public var anyAdapterReported: Bool
+    /// One entry per required adapter, sorted by name.
+    public var requiredAdapters: [AdapterProgress]
+
+    /// Creates a snapshot; `lastTransitionTime`/`lastUpdatedTime` default to `createdTime`.
+    public init(
+        id: String,
+        kind: ResourceKind,
+        generation: Int64,
+        createdTime: Instant,
+        deletedTime: Instant? = nil,
+        phase: Phase,
+        lastTransitionTime: Instant? = nil,
+        lastUpdatedTime: Instant? = nil,
+        newestReportTime: Instant? = nil,
+        anyAdapterReported: Bool = false,
+        requiredAdapters: [AdapterProgress] = []
+    ) {
+        self.id = id
+        self.kind = kind
+        self.generation = generation
+        self.createdTime = createdTime
+        self.deletedTime = deletedTime
+        self.phase = phase
+        self.lastTransitionTime = lastTransitionTime ?? createdTime
+        self.lastUpdatedTime = lastUpdatedTime ?? createdTime
+        self.newestReportTime = newestReportTime
+        self.anyAdapterReported = anyAdapterReported
+        self.requiredAdapters = requiredAdapters
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import HyperFleetConfig
+import Logging
+import Metrics
+import Prometheus
+
+/// Process-wide logging and metrics set-up, done once per process.
+enum Bootstrap {
+    nonisolated(unsafe) private static var done = false
+
+    static func observability(_ settings: LogSettings) -> PrometheusCollectorRegistry {
+        let registry = PrometheusCollectorRegistry()
+        guard !done else { return registry }
+        done = true
+        let level = Logger.Level(rawValue: settings.level) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler
+            switch settings.format {
+            case .text: handler = StreamLogHandler.standardError(label: label)
+            case .json: handler = JSONLogHandler(label: label)
+            }
+            handler.logLevel = level
+            return handler
+        }
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }
+
+    /// The configuration file: the flag, else `HYPERFLEET_CONFIG`, else the default file if present.
+    static func configPath(flag: String?, defaultFile: String) -> String? {
+        if let flag { return flag }
+        if let env = ProcessInfo.processInfo.environment["HYPERFLEET_CONFIG"], !env.isEmpty { return env }
+        return FileManager.default.fileExists(atPath: defaultFile) ? defaultFile : nil
+    }
+}
+
+/// One JSON object per line on standard error, for log collectors.
+struct JSONLogHandler: LogHandler {
+    let label: String
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let explicit = event.metadata
+        let message = event.message
+        let level = event.level
+        var fields: [String: String] = [
+            "time": ISO8601DateFormatter().string(from: Date()), "level": level.rawValue, "logger": label,
+            "message": message.description,
+        ]
+        for (key, value) in metadata.merging(explicit ?? [:], uniquingKeysWith: { $1 }) {
+            fields[key] = value.description
+        }
+        guard let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) else { return }
+        FileHandle.standardError.write(data + Data("\n".utf8))
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import HyperFleetConfig
+import HyperFleetStore
+import Logging
+import Postgres
+
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Apply pending schema migrations and store the required-adapter lists.",
+        discussion: "Safe to run from several replicas at once: an advisory lock serializes them."
+    )
+
+    @Option(name: .long, help: "Configuration file (default: config/api.yaml when present).")
+    var config: String?
+
+    @Option(name: .long, help: "libpq connection string or URI (overrides DATABASE_URL and the file).")
+    var databaseURL: String?
+
+    func run() async throws {
+        var configuration = try APIConfiguration.load(
+            file: Bootstrap.configPath(flag: config, defaultFile: "config/api.yaml"),
+            environment: ProcessInfo.processInfo.environment)
+        if let databaseURL { configuration.database.url = databaseURL }
+        _ = Bootstrap.observability(configuration.log)
+        let logger = Logger(label: "hyperfleet.migrate")
+        let pool = PostgresPool(configuration: configuration.database.postgres, logger: logger)
+        let applied = try await Schema.prepare(
+            pool: pool, clusterAdapters: configuration.requiredAdapters.clusters,
+            nodePoolAdapters: configuration.requiredAdapters.nodepools, logger: logger)
+        print(applied.isEmpty ? "schema is up to date" : "applied migrations: \(applied.map(String.init).joined(separator: ", "))")
+        await pool.close()
+    }
+}
+

@@ -1,0 +1,161 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import HyperFleetAPI
+import HyperFleetAuth
+import HyperFleetModel
+import HyperFleetStore
+import Logging
+import NIOCore
+import Postgres
+import PostgresTestSupport
+import Testing
+
+/// A running API on a fresh database, driven over real HTTP.
+struct APIHarness: Sendable {
+    let client: any TestClientProtocol
+    let pool: PostgresPool
+    let store: ResourceStore
+    let databaseURL: String
+
+    static let logger: Logger = {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    /// Starts the API on a fresh database (migrated, required adapters set) and runs `body`.
+    static func run(
+        clusterAdapters: [String] = ["validation", "dns", "pullsecret", "hypershift"],
+        nodePoolAdapters: [String] = ["validation", "hypershift"],
+        authenticator: BearerAuthenticator? = nil,
+        configure: (inout APIServerSettings) -> Void = { _ in },
+        _ body: @Sendable (APIHarness) async throws -> Void
+    ) async throws {
+        try await TestDatabase.withFresh { url in
+            let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: url, poolSize: 8, connectTimeout: .seconds(20)), logger: logger)
+            do {
+                try await Schema.prepare(pool: pool, clusterAdapters: clusterAdapters, nodePoolAdapters: nodePoolAdapters, logger: logger)
+                let store = ResourceStore(pool: pool, logger: logger)
+                var settings = APIServerSettings()
+                settings.port = 0
+                configure(&settings)
+                let app = buildAPIApplication(store: store, authenticator: authenticator, settings: settings, logger: logger)
+                try await app.test(.live) { client in
+                    try await body(APIHarness(client: client, pool: pool, store: store, databaseURL: url))
+                }
+            } catch {
+                await pool.close()
+                throw error
+            }
+            await pool.close()
+        }
+    }
+
+    // MARK: Requests
+
+    @discardableResult
+    func request(
+        _ method: HTTPRequest.Method, _ path: String, json: String? = nil, contentType: String = "application/json",
+        headers extra: HTTPFields = [:]
+    ) async throws -> Reply {
+        var headers = extra
+        if json != nil { headers[.contentType] = contentType }
+        let response = try await client.execute(
+            uri: path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+        return Reply(status: response.status.code, headers: response.headers, body: String(buffer: response.body))
+    }
+
+    func get(_ path: String, headers: HTTPFields = [:]) async throws -> Reply {
+        try await request(.get, path, headers: headers)
+    }
+
+    func post(_ path: String, _ json: String, headers: HTTPFields = [:]) async throws -> Reply {
+        try await request(.post, path, json: json, headers: headers)
+    }
+
+    /// Creates a cluster and returns its JSON.
+    func createCluster(_ name: String, labels: [String: String] = [:], spec: String = "{}") async throws -> JSONValue {
+        let labelJSON = JSONValue.object(labels.mapValues { .string($0) }).serialized()
+        let reply = try await post(
+            "/api/hyperfleet/v1/clusters", #"{"kind":"Cluster","name":"\#(name)","spec":\#(spec),"labels":\#(labelJSON)}"#)
+        try #require(reply.status == 201, "create cluster: \(reply.status) \(reply.body)")
+        return try reply.json()
+    }
+
+    func createNodePool(_ clusterID: String, _ name: String, labels: [String: String] = [:]) async throws -> JSONValue {
+        let labelJSON = JSONValue.object(labels.mapValues { .string($0) }).serialized()
+        let reply = try await post(
+            "/api/hyperfleet/v1/clusters/\(clusterID)/nodepools", #"{"name":"\#(name)","spec":{"replicas":2},"labels":\#(labelJSON)}"#)
+        try #require(reply.status == 201, "create nodepool: \(reply.status) \(reply.body)")
+        return try reply.json()
+    }
+
+    /// Posts an adapter report with the three usual conditions.
+    @discardableResult
+    func report(
+        _ path: String, adapter: String, generation: Int, available: String = "True", health: String = "True",
+        observed: Timestamp = .now()
+    ) async throws -> Reply {
+        try await post(path + "/statuses", Self.reportBody(adapter: adapter, generation: generation, available: available, health: health, observed: observed))
+    }
+
+    static func reportBody(adapter: String, generation: Int, available: String = "True", health: String = "True", observed: Timestamp = .now()) -> String {
+        """
+        {"adapter":"\(adapter)","observed_generation":\(generation),"observed_time":"\(observed.rfc3339)",
+         "conditions":[{"type":"Available","status":"\(available)","reason":"R","message":"m"},
+                       {"type":"Applied","status":"True"},{"type":"Health","status":"\(health)"}]}
+        """
+    }
+}
+
+/// A response, with helpers to read its JSON.
+struct Reply: Sendable {
+    var status: Int
+    var headers: HTTPFields
+    var body: String
+
+    func json() throws -> JSONValue {
+        try JSONValue.parse(Array(body.utf8))
+    }
+
+    /// A value at a dotted path, e.g. `status.phase` or `items.0.id`.
+    func value(_ path: String) throws -> JSONValue? {
+        try json().at(path)
+    }
+
+    func string(_ path: String) throws -> String? {
+        if case .string(let text)? = try value(path) { return text }
+        return nil
+    }
+
+    func int(_ path: String) throws -> Int64? {
+        if case .int(let number)? = try value(path) { return number }
+        return nil
+    }
+
+    /// The error body's id (the contract's error code), e.g. "8".
+    var errorCode: String? { try? string("id") }
+}
+
+extension JSONValue {
+    func at(_ path: String) -> JSONValue? {
+        var node: JSONValue? = self
+        for part in path.split(separator: ".") {
+            switch node {
+            case .object(let map)?: node = map[String(part)]
+            case .array(let items)?:
+                guard let index = Int(part), items.indices.contains(index) else { return nil }
+                node = items[index]
+            default: return nil
+            }
+        }
+        return node
+    }
+
+    var string: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
+}
