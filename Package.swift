@@ -74,10 +74,14 @@ let package = Package(
             .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "HyperFleetConfigTests", dependencies: ["HyperFleetConfig"]),
         .testTarget(name: "HyperFleetAPITests", dependencies: [
             "HyperFleetAPI", "HyperFleetConfig", "HyperFleetOps", "HyperFleetStore", "HyperFleetAuth", "PostgresTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ]),
     ],
     swiftLanguageModes: [.v6]

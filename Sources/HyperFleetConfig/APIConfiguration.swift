@@ -70,15 +70,21 @@ public struct APIConfiguration: Sendable {
         auth.refreshInterval = try reader.duration("auth.refresh_interval", default: auth.refreshInterval)
         auth.adapterWriteClaim = try claim(reader, "auth.adapter_write_claim")
         auth.resourceWriteClaim = try claim(reader, "auth.resource_write_claim")
-        if auth.enabled, (auth.jwksFile == nil) == (auth.jwksURL == nil) {
-            throw ConfigError(key: "auth.jwks_file", "with auth enabled, set exactly one of auth.jwks_file and auth.jwks_url (or set auth.enabled: false for local development)")
-        }
         configuration.auth = auth
         configuration.requiredAdapters = try RequiredAdapterSettings.read(reader)
         configuration.log = try LogSettings.read(reader)
         configuration.migrateOnStart = try reader.bool("migrate_on_start", default: false)
         try reader.rejectUnknownKeys()
         return configuration
+    }
+
+    /// Checks what only makes sense once flags are applied too; call before serving.
+    public func validate() throws {
+        if auth.enabled, (auth.jwksFile == nil) == (auth.jwksURL == nil) {
+            throw ConfigError(
+                key: "auth.jwks_file",
+                "with auth enabled, set exactly one of auth.jwks_file and auth.jwks_url (or auth.enabled: false / --no-auth for local development)")
+        }
     }
 
     private static func claim(_ reader: ConfigReader, _ key: String) throws -> ClaimRequirement? {

@@ -47,6 +47,7 @@ struct APICommand: AsyncParsableCommand {
         if let databaseURL { configuration.database.url = databaseURL }
         if noAuth { configuration.auth.enabled = false }
         if migrate { configuration.migrateOnStart = true }
+        try configuration.validate()
         if check {
             print(configuration.summary)
             return

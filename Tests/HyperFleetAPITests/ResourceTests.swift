@@ -81,6 +81,7 @@ struct ResourceTests {
         (#"{"kind":"Cluster","name":"ok-name","spec":{},"labels":{"env":3}}"#, "8", "labels.env"),
         (#"{"kind":"Cluster","name":"ok-name","spec":{},"labels":{"bad key":"x"}}"#, "8", nil),
         (#"{"kind":"Cluster","name":"ok-name","spec":{},"labels":{"env":"has space"}}"#, "8", nil),
+        (#"{"kind":"Cluster","name":"ok-name","spec":{"a":"x\u0000y"}}"#, "8", "spec.a"),
     ])
     func invalidCreateBodies(body: String, code: String, field: String?) async throws {
         try await APIHarness.run { api in

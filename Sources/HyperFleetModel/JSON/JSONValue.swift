@@ -178,3 +178,28 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
 
     public var description: String { message }
 }
+
+extension JSONValue {
+    /// The dotted path of the first key or string holding U+0000 (PostgreSQL's jsonb and text cannot
+    /// store it), or nil. The root is "body".
+    public func pathOfNULCharacter(at path: String = "") -> String? {
+        switch self {
+        case .string(let text):
+            return text.unicodeScalars.contains("\u{0}") ? (path.isEmpty ? "body" : path) : nil
+        case .array(let items):
+            for (index, item) in items.enumerated() {
+                if let found = item.pathOfNULCharacter(at: "\(path)[\(index)]") { return found }
+            }
+            return nil
+        case .object(let members):
+            for key in members.keys.sorted() {
+                let child = path.isEmpty ? key : "\(path).\(key)"
+                if key.unicodeScalars.contains("\u{0}") { return child }
+                if let found = members[key]!.pathOfNULCharacter(at: child) { return found }
+            }
+            return nil
+        default:
+            return nil
+        }
+    }
+}

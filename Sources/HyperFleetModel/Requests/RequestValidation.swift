@@ -116,6 +116,9 @@ public enum RequestValidation {
         guard let members = value.objectValue else {
             return .failure(APIError(.malformedBody, "request body must be a JSON object, got \(value.typeName)"))
         }
+        if let path = value.pathOfNULCharacter() {
+            return .failure(validationError([FieldError(field: path, error: "contains the character U+0000, which cannot be stored")]))
+        }
         return .success(members)
     }
 

@@ -1,0 +1,105 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import HyperFleetModel
+import HyperFleetOps
+import Logging
+import Metrics
+import Postgres
+import Prometheus
+import Testing
+
+/// The process-wide metrics backend for tests (MetricsSystem can be bootstrapped once per process).
+enum TestMetrics {
+    static let registry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
+}
+
+@Suite("operations: outages, readiness, metrics")
+struct OperationsTests {
+    /// Makes the test database refuse connections and drops the open ones: what the API sees when
+    /// the database goes away.
+    static func setDatabase(_ url: String, reachable: Bool) async throws {
+        let admin = PostgresPool(
+            configuration: PostgresConfiguration(
+                connectionString: try #require(ProcessInfo.processInfo.environment["HYPERFLEET_TEST_DATABASE_URL"]), poolSize: 1),
+            logger: APIHarness.logger)
+        // TestDatabase names every database hf_test_<hex>.
+        let database = String(try #require(url.firstMatch(of: /hf_test_[0-9a-f]+/)).output)
+        _ = try await admin.query("ALTER DATABASE \"\(database)\" ALLOW_CONNECTIONS \(reachable ? "true" : "false")")
+        if !reachable {
+            _ = try await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [database])
+        }
+        await admin.close()
+    }
+
+    @Test func databaseOutageGives503AndRecovers() async throws {
+        try await APIHarness.run { api in
+            let cluster = try await api.createCluster("survivor")
+            let path = "/api/hyperfleet/v1/clusters/\(try #require(cluster.at("id")?.string))"
+            try await Self.setDatabase(api.databaseURL, reachable: false)
+            let start = ContinuousClock.now
+            let down = try await api.get(path)
+            #expect(down.status == 503)
+            #expect(down.errorCode == "24")
+            #expect(down.headers[.retryAfter] != nil)
+            #expect(ContinuousClock.now - start < .seconds(10))
+            #expect(!down.body.contains("FATAL"))
+            #expect(!down.body.lowercased().contains("pg_"))
+            let readiness = Readiness { ["database": await api.pool.ping()] }
+            #expect(await readiness.evaluate().ready == false)
+            try await Self.setDatabase(api.databaseURL, reachable: true)
+            // Recovery without a restart.
+            #expect(try await api.get(path).status == 200)
+            #expect(await readiness.evaluate().ready == true)
+            readiness.beginShutdown()
+            #expect(await readiness.evaluate().ready == false)
+        }
+    }
+
+    @Test func healthServerAnswersReadiness() async throws {
+        let state = ReadyFlag()
+        let readiness = Readiness { ["database": state.value] }
+        let app = buildHealthApplication(host: "127.0.0.1", port: 0, readiness: readiness, logger: APIHarness.logger)
+        try await app.test(.live) { client in
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+            #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
+            state.value = false
+            let down = try await client.execute(uri: "/readyz", method: .get)
+            #expect(down.status == .serviceUnavailable)
+            #expect(String(buffer: down.body).contains("\"database\":\"down\""))
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+        }
+    }
+
+    @Test func requestMetricsUseRouteTemplates() async throws {
+        let registry = TestMetrics.registry
+        try await APIHarness.run { api in
+            let cluster = try await api.createCluster("measured")
+            let id = try #require(cluster.at("id")?.string)
+            _ = try await api.get("/api/hyperfleet/v1/clusters/\(id)")
+            _ = try await api.get("/api/hyperfleet/v1/no-such-route")
+            let text = registry.emitToString()
+            #expect(text.contains(#"route="/clusters/{cluster_id}""#))
+            #expect(text.contains(#"route="/clusters""#))
+            #expect(text.contains(#"route="unmatched""#))
+            #expect(!text.contains(id), "raw ids must never become label values")
+            #expect(text.contains("hyperfleet_api_requests_total"))
+            #expect(text.contains("hyperfleet_api_request_duration_seconds_bucket"))
+        }
+    }
+}
+
+/// A thread-safe boolean the readiness check reads.
+final class ReadyFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored = true
+    var value: Bool {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+}
