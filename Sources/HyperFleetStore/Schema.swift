@@ -5,7 +5,8 @@ import Postgres
 /// lock, so replicas may run it at the same time.
 public enum Schema {
     public static let migrations: [Migration] = [
-        Migration(version: 1, name: "resources and adapter statuses", sql: resourcesV1)
+        Migration(version: 1, name: "resources and adapter statuses", sql: resourcesV1),
+        Migration(version: 2, name: "sentinel records, change queue and adapter liveness", sql: sentinelV2),
     ]
 
     static let resourceColumns = """

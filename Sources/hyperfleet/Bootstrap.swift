@@ -26,10 +26,10 @@ enum Bootstrap {
         return registry
     }
 
-    /// The configuration file: the flag, else `HYPERFLEET_CONFIG`, else the default file if present.
-    static func configPath(flag: String?, defaultFile: String) -> String? {
+    /// The configuration file: the flag, else the environment variable (`HYPERFLEET_CONFIG` by default), else the default file if present.
+    static func configPath(flag: String?, defaultFile: String, environmentKey: String = "HYPERFLEET_CONFIG") -> String? {
         if let flag { return flag }
-        if let env = ProcessInfo.processInfo.environment["HYPERFLEET_CONFIG"], !env.isEmpty { return env }
+        if let env = ProcessInfo.processInfo.environment[environmentKey], !env.isEmpty { return env }
         return FileManager.default.fileExists(atPath: defaultFile) ? defaultFile : nil
     }
 }

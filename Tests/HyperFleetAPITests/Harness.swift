@@ -139,23 +139,3 @@ struct Reply: Sendable {
     var errorCode: String? { try? string("id") }
 }
 
-extension JSONValue {
-    func at(_ path: String) -> JSONValue? {
-        var node: JSONValue? = self
-        for part in path.split(separator: ".") {
-            switch node {
-            case .object(let map)?: node = map[String(part)]
-            case .array(let items)?:
-                guard let index = Int(part), items.indices.contains(index) else { return nil }
-                node = items[index]
-            default: return nil
-            }
-        }
-        return node
-    }
-
-    var string: String? {
-        if case .string(let text) = self { return text }
-        return nil
-    }
-}

@@ -12,7 +12,7 @@ struct ListTests {
             var labels = ["env": env]
             if index == 1 { labels["example.com/team"] = "core" }
             let cluster = try await api.createCluster("c\(index)-name", labels: labels)
-            ids.append(try #require(cluster.at("id")?.string))
+            ids.append(try #require(cluster.at("id")?.stringValue))
         }
         for id in [ids[0], ids[2]] {
             for adapter in StatusTests.requiredClusterAdapters {
@@ -24,7 +24,7 @@ struct ListTests {
 
     func names(_ reply: Reply) throws -> [String] {
         guard case .array(let items)? = try reply.value("items") else { return [] }
-        return items.compactMap { $0.at("name")?.string }
+        return items.compactMap { $0.at("name")?.stringValue }
     }
 
     func search(_ api: APIHarness, _ expression: String, extra: String = "") async throws -> Reply {
@@ -131,8 +131,8 @@ struct ListTests {
 
     @Test func nodePoolSearchIsScopedToItsCluster() async throws {
         try await APIHarness.run { api in
-            let a = try #require(try await api.createCluster("scope-a").at("id")?.string)
-            let b = try #require(try await api.createCluster("scope-b").at("id")?.string)
+            let a = try #require(try await api.createCluster("scope-a").at("id")?.stringValue)
+            let b = try #require(try await api.createCluster("scope-b").at("id")?.stringValue)
             _ = try await api.createNodePool(a, "np-a", labels: ["pool": "x"])
             _ = try await api.createNodePool(b, "np-b", labels: ["pool": "x"])
             let encoded = "labels.pool%20%3D%20%27x%27%20or%20name%20%3D%20%27np-b%27"

@@ -8,16 +8,8 @@ import Logging
 import Metrics
 import Postgres
 import Prometheus
+import HyperFleetTestSupport
 import Testing
-
-/// The process-wide metrics backend for tests (MetricsSystem can be bootstrapped once per process).
-enum TestMetrics {
-    static let registry: PrometheusCollectorRegistry = {
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        return registry
-    }()
-}
 
 @Suite("operations: outages, readiness, metrics")
 struct OperationsTests {
@@ -40,7 +32,7 @@ struct OperationsTests {
     @Test func databaseOutageGives503AndRecovers() async throws {
         try await APIHarness.run { api in
             let cluster = try await api.createCluster("survivor")
-            let path = "/api/hyperfleet/v1/clusters/\(try #require(cluster.at("id")?.string))"
+            let path = "/api/hyperfleet/v1/clusters/\(try #require(cluster.at("id")?.stringValue))"
             try await Self.setDatabase(api.databaseURL, reachable: false)
             let start = ContinuousClock.now
             let down = try await api.get(path)
@@ -80,7 +72,7 @@ struct OperationsTests {
         let registry = TestMetrics.registry
         try await APIHarness.run { api in
             let cluster = try await api.createCluster("measured")
-            let id = try #require(cluster.at("id")?.string)
+            let id = try #require(cluster.at("id")?.stringValue)
             _ = try await api.get("/api/hyperfleet/v1/clusters/\(id)")
             _ = try await api.get("/api/hyperfleet/v1/no-such-route")
             let text = registry.emitToString()

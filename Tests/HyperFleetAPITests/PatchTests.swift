@@ -7,12 +7,12 @@ struct PatchTests {
     @Test func generationMovesOnlyOnRealChange() async throws {
         try await APIHarness.run { api in
             let cluster = try await api.createCluster("patchy", labels: ["env": "dev"], spec: #"{"a":1,"b":{"c":2}}"#)
-            let path = "/api/hyperfleet/v1/clusters/\(try #require(cluster.at("id")?.string))"
+            let path = "/api/hyperfleet/v1/clusters/\(try #require(cluster.at("id")?.stringValue))"
             // Same spec with keys in another order: no change at all.
             let same = try await api.request(.patch, path, json: #"{"spec":{"b":{"c":2},"a":1}}"#)
             #expect(same.status == 200)
             #expect(try same.int("generation") == 1)
-            #expect(try same.string("updated_time") == cluster.at("updated_time")?.string)
+            #expect(try same.string("updated_time") == cluster.at("updated_time")?.stringValue)
             // A labels-only change counts.
             let labels = try await api.request(.patch, path, json: #"{"labels":{"env":"prod"}}"#)
             #expect(try labels.int("generation") == 2)
@@ -38,7 +38,7 @@ struct PatchTests {
     func badPatches(body: String) async throws {
         try await APIHarness.run { api in
             let cluster = try await api.createCluster("patch-bad")
-            let path = "/api/hyperfleet/v1/clusters/\(try #require(cluster.at("id")?.string))"
+            let path = "/api/hyperfleet/v1/clusters/\(try #require(cluster.at("id")?.stringValue))"
             let reply = try await api.request(.patch, path, json: body)
             #expect(reply.status == 400, "\(body) -> \(reply.body)")
             #expect(try await api.get(path).int("generation") == 1)
@@ -47,9 +47,9 @@ struct PatchTests {
 
     @Test func patchNodePoolAndMissing() async throws {
         try await APIHarness.run { api in
-            let clusterID = try #require(try await api.createCluster("np-patch").at("id")?.string)
+            let clusterID = try #require(try await api.createCluster("np-patch").at("id")?.stringValue)
             let pool = try await api.createNodePool(clusterID, "np-one")
-            let path = "/api/hyperfleet/v1/clusters/\(clusterID)/nodepools/\(try #require(pool.at("id")?.string))"
+            let path = "/api/hyperfleet/v1/clusters/\(clusterID)/nodepools/\(try #require(pool.at("id")?.stringValue))"
             let reply = try await api.request(.patch, path, json: #"{"spec":{"replicas":5}}"#)
             #expect(reply.status == 200)
             #expect(try reply.int("generation") == 2)

@@ -8,7 +8,7 @@ struct ResourceTests {
     @Test func createGetAndListCluster() async throws {
         try await APIHarness.run { api in
             let created = try await api.createCluster("alpha", labels: ["env": "prod"], spec: #"{"region":"us-east-1"}"#)
-            let id = try #require(created.at("id")?.string)
+            let id = try #require(created.at("id")?.stringValue)
             #expect(ResourceID.isWellFormed(id))
             #expect(created.at("kind") == .string("Cluster"))
             #expect(created.at("href") == .string("/api/hyperfleet/v1/clusters/\(id)"))
@@ -50,14 +50,14 @@ struct ResourceTests {
             let again = try await api.post("/api/hyperfleet/v1/clusters", #"{"kind":"Cluster","name":"dup","spec":{}}"#)
             #expect(again.status == 409)
             #expect(again.errorCode == "6")
-            let id = try #require(first.at("id")?.string)
+            let id = try #require(first.at("id")?.stringValue)
             _ = try await api.createNodePool(id, "pool")
             let poolAgain = try await api.post("/api/hyperfleet/v1/clusters/\(id)/nodepools", #"{"name":"pool","spec":{}}"#)
             #expect(poolAgain.status == 409)
             #expect(poolAgain.errorCode == "6")
             // The same nodepool name under another cluster is fine.
             let other = try await api.createCluster("other")
-            _ = try await api.createNodePool(try #require(other.at("id")?.string), "pool")
+            _ = try await api.createNodePool(try #require(other.at("id")?.stringValue), "pool")
             #expect(try await api.get("/api/hyperfleet/v1/clusters").int("total") == 2)
         }
     }
@@ -92,7 +92,7 @@ struct ResourceTests {
             if let field {
                 let fields = try (reply.value("details")).flatMap { value -> [String]? in
                     guard case .array(let items) = value else { return nil }
-                    return items.compactMap { $0.at("field")?.string }
+                    return items.compactMap { $0.at("field")?.stringValue }
                 } ?? []
                 #expect(fields.contains { $0 == field || $0.hasSuffix(field) }, "\(body) -> \(reply.body)")
             }
@@ -118,16 +118,16 @@ struct ResourceTests {
     @Test func nodePoolsBelongToTheirCluster() async throws {
         try await APIHarness.run { api in
             let cluster = try await api.createCluster("parent")
-            let clusterID = try #require(cluster.at("id")?.string)
+            let clusterID = try #require(cluster.at("id")?.stringValue)
             let pool = try await api.createNodePool(clusterID, "workers", labels: ["tier": "gold"])
-            let poolID = try #require(pool.at("id")?.string)
+            let poolID = try #require(pool.at("id")?.stringValue)
             #expect(pool.at("kind") == .string("NodePool"))
             #expect(pool.at("href") == .string("/api/hyperfleet/v1/clusters/\(clusterID)/nodepools/\(poolID)"))
             #expect(pool.at("owner_references.id") == .string(clusterID))
             #expect(pool.at("owner_references.kind") == .string("Cluster"))
             #expect(pool.at("owner_references.href") == .string("/api/hyperfleet/v1/clusters/\(clusterID)"))
 
-            let other = try #require(try await api.createCluster("stranger").at("id")?.string)
+            let other = try #require(try await api.createCluster("stranger").at("id")?.stringValue)
             #expect(try await api.get("/api/hyperfleet/v1/clusters/\(other)/nodepools/\(poolID)").status == 404)
             #expect(try await api.get("/api/hyperfleet/v1/clusters/\(clusterID)/nodepools/\(poolID)").status == 200)
             #expect(try await api.get("/api/hyperfleet/v1/clusters/\(clusterID)/nodepools").int("total") == 1)

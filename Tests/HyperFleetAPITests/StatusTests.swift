@@ -11,7 +11,7 @@ struct StatusTests {
     @Test func allRequiredCurrentAndAvailableMakesReady() async throws {
         try await APIHarness.run { api in
             let cluster = try await api.createCluster("ready-one")
-            let path = "/api/hyperfleet/v1/clusters/\(try #require(cluster.at("id")?.string))"
+            let path = "/api/hyperfleet/v1/clusters/\(try #require(cluster.at("id")?.stringValue))"
             for (index, adapter) in Self.requiredClusterAdapters.enumerated() {
                 let reply = try await api.report(path, adapter: adapter, generation: 1)
                 #expect(reply.status == 201, "\(reply.body)")
@@ -22,17 +22,17 @@ struct StatusTests {
             #expect(try ready.int("status.observed_generation") == 1)
             let types = try ready.json().at("status.conditions").flatMap { value -> [String]? in
                 guard case .array(let items) = value else { return nil }
-                return items.compactMap { $0.at("type")?.string }
+                return items.compactMap { $0.at("type")?.stringValue }
             }
             #expect(types == ["DnsSuccessful", "HypershiftSuccessful", "PullsecretSuccessful", "ValidationSuccessful"])
-            #expect(try ready.string("status.last_transition_time") != cluster.at("created_time")?.string)
+            #expect(try ready.string("status.last_transition_time") != cluster.at("created_time")?.stringValue)
         }
     }
 
     @Test func staleGenerationKeepsNotReadyAndHealthFalseFails() async throws {
         try await APIHarness.run { api in
             let cluster = try await api.createCluster("stale-gen")
-            let id = try #require(cluster.at("id")?.string)
+            let id = try #require(cluster.at("id")?.stringValue)
             let path = "/api/hyperfleet/v1/clusters/\(id)"
             for adapter in Self.requiredClusterAdapters {
                 try await api.report(path, adapter: adapter, generation: 1)
@@ -59,13 +59,13 @@ struct StatusTests {
     @Test func silentRequiredAdapterPinsLastUpdatedTime() async throws {
         try await APIHarness.run { api in
             let cluster = try await api.createCluster("silent")
-            let path = "/api/hyperfleet/v1/clusters/\(try #require(cluster.at("id")?.string))"
+            let path = "/api/hyperfleet/v1/clusters/\(try #require(cluster.at("id")?.stringValue))"
             for adapter in Self.requiredClusterAdapters.dropFirst() {
                 try await api.report(path, adapter: adapter, generation: 1)
             }
             let reply = try await api.get(path)
             #expect(try reply.string("status.phase") == "NotReady")
-            #expect(try reply.string("status.last_updated_time") == cluster.at("created_time")?.string)
+            #expect(try reply.string("status.last_updated_time") == cluster.at("created_time")?.stringValue)
             #expect(try reply.int("status.observed_generation") == 0)
         }
     }
@@ -73,7 +73,7 @@ struct StatusTests {
     @Test func nonRequiredAdapterAddsConditionButDoesNotBlock() async throws {
         try await APIHarness.run { api in
             let cluster = try await api.createCluster("extra")
-            let path = "/api/hyperfleet/v1/clusters/\(try #require(cluster.at("id")?.string))"
+            let path = "/api/hyperfleet/v1/clusters/\(try #require(cluster.at("id")?.stringValue))"
             for adapter in Self.requiredClusterAdapters {
                 try await api.report(path, adapter: adapter, generation: 1)
             }
@@ -82,7 +82,7 @@ struct StatusTests {
             #expect(try reply.string("status.phase") == "Ready")
             let types = try reply.json().at("status.conditions").flatMap { value -> [String]? in
                 guard case .array(let items) = value else { return nil }
-                return items.compactMap { $0.at("type")?.string }
+                return items.compactMap { $0.at("type")?.stringValue }
             } ?? []
             #expect(types.contains("GcpProvisionerSuccessful"))
         }
@@ -91,7 +91,7 @@ struct StatusTests {
     @Test func upsertRules() async throws {
         try await APIHarness.run { api in
             let cluster = try await api.createCluster("rules")
-            let path = "/api/hyperfleet/v1/clusters/\(try #require(cluster.at("id")?.string))"
+            let path = "/api/hyperfleet/v1/clusters/\(try #require(cluster.at("id")?.stringValue))"
             let t0 = Timestamp.now().adding(seconds: -60)
             let first = try await api.report(path, adapter: "validation", generation: 1, observed: t0)
             #expect(first.status == 201)
@@ -140,7 +140,7 @@ struct StatusTests {
     func invalidReports(body: String) async throws {
         try await APIHarness.run { api in
             let cluster = try await api.createCluster("bad-reports")
-            let path = "/api/hyperfleet/v1/clusters/\(try #require(cluster.at("id")?.string))/statuses"
+            let path = "/api/hyperfleet/v1/clusters/\(try #require(cluster.at("id")?.stringValue))/statuses"
             let reply = try await api.post(path, body)
             #expect(reply.status == 400, "\(body) -> \(reply.body)")
             #expect(reply.errorCode == "8", "\(body) -> \(reply.body)")
@@ -151,17 +151,17 @@ struct StatusTests {
     @Test func nodePoolReportsAggregate() async throws {
         try await APIHarness.run { api in
             let cluster = try await api.createCluster("np-parent")
-            let clusterID = try #require(cluster.at("id")?.string)
+            let clusterID = try #require(cluster.at("id")?.stringValue)
             let pool = try await api.createNodePool(clusterID, "np-one")
-            let path = "/api/hyperfleet/v1/clusters/\(clusterID)/nodepools/\(try #require(pool.at("id")?.string))"
+            let path = "/api/hyperfleet/v1/clusters/\(clusterID)/nodepools/\(try #require(pool.at("id")?.stringValue))"
             try await api.report(path, adapter: "validation", generation: 1)
             #expect(try await api.get(path).string("status.phase") == "NotReady")
             try await api.report(path, adapter: "hypershift", generation: 1)
             #expect(try await api.get(path).string("status.phase") == "Ready")
             #expect(try await api.get(path + "/statuses").int("total") == 2)
-            let other = try #require(try await api.createCluster("np-other").at("id")?.string)
+            let other = try #require(try await api.createCluster("np-other").at("id")?.stringValue)
             let wrongParent = try await api.report(
-                "/api/hyperfleet/v1/clusters/\(other)/nodepools/\(try #require(pool.at("id")?.string))", adapter: "validation", generation: 1)
+                "/api/hyperfleet/v1/clusters/\(other)/nodepools/\(try #require(pool.at("id")?.stringValue))", adapter: "validation", generation: 1)
             #expect(wrongParent.status == 404)
         }
     }
@@ -171,7 +171,7 @@ struct StatusTests {
     @Test func concurrentReportsLoseNothing() async throws {
         try await APIHarness.run { api in
             let cluster = try await api.createCluster("crowd")
-            let id = try #require(cluster.at("id")?.string)
+            let id = try #require(cluster.at("id")?.stringValue)
             let path = "/api/hyperfleet/v1/clusters/\(id)/statuses"
             let port = try #require(api.client.port)
             let adapters = (0..<100).map { "adapter-\($0)" } + Self.requiredClusterAdapters

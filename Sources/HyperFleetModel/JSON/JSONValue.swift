@@ -203,3 +203,20 @@ extension JSONValue {
         }
     }
 }
+
+extension JSONValue {
+    /// The value at a dotted path such as `status.phase` or `items.0.id` (array indices as numbers).
+    public func at(_ path: String) -> JSONValue? {
+        var node: JSONValue? = self
+        for part in path.split(separator: ".") {
+            switch node {
+            case .object(let map)?: node = map[String(part)]
+            case .array(let items)?:
+                guard let index = Int(part), items.indices.contains(index) else { return nil }
+                node = items[index]
+            default: return nil
+            }
+        }
+        return node
+    }
+}

@@ -1,0 +1,20 @@
+import Metrics
+import Prometheus
+
+/// The process-wide metrics backend for tests: MetricsSystem can be bootstrapped once per process,
+/// and every test target runs in one process.
+public enum TestMetrics {
+    public static let registry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
+
+    /// The current value of one sample line, e.g. `name{a="b"}`; nil when absent.
+    public static func value(_ sample: String) -> Double? {
+        for line in registry.emitToString().split(separator: "\n") where line.hasPrefix(sample + " ") {
+            return Double(line.split(separator: " ").last ?? "")
+        }
+        return nil
+    }
+}

@@ -1,0 +1,192 @@
+import Foundation
+import Kafka
+import Logging
+import Postgres
+import SentinelCore
+import Synchronization
+
+/// What the engine needs to know; built from `SentinelConfiguration` by the executable or a test.
+public struct SentinelSettings: Sendable {
+    public var types: [WatchedType] = WatchedType.allCases
+    public var decisions = DecisionSettings()
+    public var batchSize = 500
+    public var claimLease: Duration = .seconds(30)
+    public var publishRetryBase: Duration = .seconds(1)
+    public var publishRetryMax: Duration = .seconds(30)
+    public var topics: [WatchedType: String] = [.clusters: "hyperfleet-clusters", .nodepools: "hyperfleet-nodepools"]
+    public var alertsTopic = "hyperfleet-alerts"
+    public var source = "hyperfleet-sentinel"
+    public var eventMode: CloudEventMode = .binary
+    /// Label selector JSON (e.g. `{"shard":"a"}`) for static sharding, or nil.
+    public var selectorJSON: String?
+    public var staleAdapterAfter: Duration = .seconds(3600)
+    public var staleAlertEvents = true
+    public init() {}
+}
+
+/// A decision that publishes, between claim and record.
+struct PendingPublish: Sendable {
+    var state: ResourceState
+    var decision: Decision
+    var reason: Reason
+    /// When the resource became due (for publish lag).
+    var dueAt: Instant
+}
+
+/// What one look did, for metrics, tests and the loop's pacing.
+public struct LookResult: Sendable, Equatable {
+    public var changed = 0
+    public var due = 0
+    public var published = 0
+    public var failed = 0
+    /// True when a batch limit was hit and more work may be waiting.
+    public var moreWaiting = false
+}
+
+/// The Sentinel's work for one resource type: find what changed or fell due, decide, claim,
+/// publish, record. A look costs O(changed + due): both come from indexes.
+public final class SentinelEngine: Sendable {
+    let store: SentinelStore
+    let producer: KafkaProducer
+    let settings: SentinelSettings
+    let clock: any SentinelClock
+    let events: ReconcileEvents
+    let metrics: SentinelMetrics
+    let logger: Logger
+    /// Unique per process: claims name their owner.
+    public let replicaID: String
+    private let consecutiveFailures = Mutex<[WatchedType: Int]>([:])
+
+    public init(
+        pool: PostgresPool, producer: KafkaProducer, settings: SentinelSettings, clock: any SentinelClock = SystemSentinelClock(),
+        logger: Logger, replicaID: String = "\(ProcessInfo.processInfo.hostName)-\(UUID().uuidString.prefix(8))"
+    ) {
+        self.store = SentinelStore(pool: pool)
+        self.producer = producer
+        self.settings = settings
+        self.clock = clock
+        self.events = ReconcileEvents(source: settings.source, mode: settings.eventMode, topics: settings.topics, alertsTopic: settings.alertsTopic)
+        self.metrics = SentinelMetrics()
+        self.logger = logger
+        self.replicaID = replicaID
+    }
+
+    /// One look at `type`: decide and claim in one transaction, then publish and record.
+    @discardableResult
+    public func look(_ type: WatchedType) async throws -> LookResult {
+        let started = ContinuousClock.now
+        let (pending, result) = try await plan(type)
+        var outcome = result
+        if !pending.isEmpty {
+            let (published, failed) = try await publish(type, pending)
+            outcome.published = published
+            outcome.failed = failed
+        }
+        metrics.recordLook(type, outcome, duration: ContinuousClock.now - started, at: clock.now())
+        return outcome
+    }
+
+    /// Finds changed and due resources, decides, writes records and claims, in one transaction.
+    func plan(_ type: WatchedType) async throws -> ([PendingPublish], LookResult) {
+        let now = clock.now()
+        let limit = settings.batchSize
+        return try await store.pool.withTransaction { connection in
+            var result = LookResult()
+            let changed = try await store.takeChanges(type, limit: limit, on: connection)
+            let wanted = try await store.matching(type, ids: changed, selector: settings.selectorJSON, on: connection)
+            let changedHere = changed.filter { wanted.contains($0) }
+            try await store.ensureRecords(type, ids: changedHere, on: connection)
+            let lockedChanged = try await store.lockRecords(type, ids: changedHere, now: now, on: connection)
+            // Held by another replica (or in flight): look again after it is recorded.
+            try await store.requeue(type, ids: changedHere.filter { !lockedChanged.contains($0) }, on: connection)
+            // Not ours under static sharding: leave them to their shard.
+            try await store.requeue(type, ids: changed.filter { !wanted.contains($0) }, on: connection)
+            let due = try await store.lockDue(type, now: now, limit: limit, selector: settings.selectorJSON, on: connection)
+            result.changed = changed.count
+            result.due = due.count
+            result.moreWaiting = changed.count >= limit || due.count >= limit
+            metrics.due(type, due.count)
+
+            var ids = due
+            ids.append(contentsOf: lockedChanged.filter { !due.contains($0) })
+            let states = try await store.load(type, ids: ids, on: connection)
+            try await store.deleteRecords(type, ids: ids.filter { states[$0] == nil }, on: connection)
+
+            var writes: [SentinelStore.RecordWrite] = []
+            var pending: [PendingPublish] = []
+            let claimExpiry = now + settings.claimLease
+            for id in ids {
+                guard let state = states[id] else { continue }
+                let decision = DecisionRules.decide(state.snapshot, record: state.record, now: now, settings: settings.decisions)
+                if let reason = decision.publish {
+                    // Claimed and due now: if this process dies, the claim expires and another picks it up.
+                    writes.append(.init(
+                        id: id, record: state.record, attempts: decision.attempts, progressMark: decision.progressMark,
+                        nextDueAt: now, claimedBy: replicaID, claimExpiresAt: claimExpiry))
+                    pending.append(PendingPublish(state: state, decision: decision, reason: reason, dueAt: min(state.dueAt ?? now, now)))
+                } else {
+                    writes.append(.init(
+                        id: id, record: state.record, attempts: decision.attempts, progressMark: decision.progressMark,
+                        nextDueAt: decision.nextDueAt))
+                }
+            }
+            try await store.write(type, writes, on: connection)
+            return (pending, result)
+        }
+    }
+
+    /// Publishes claimed decisions, then records what was acknowledged and releases what failed.
+    func publish(_ type: WatchedType, _ pending: [PendingPublish]) async throws -> (published: Int, failed: Int) {
+        let sentAt = Date()
+        let messages = pending.map { events.message(type, state: $0.state, reason: $0.reason, at: sentAt) }
+        let results = await producer.send(messages)
+        let acknowledgedAt = clock.now()
+        var writes: [SentinelStore.RecordWrite] = []
+        var failedIDs: [String] = []
+        for (item, result) in zip(pending, results) {
+            switch result {
+            case .success:
+                let record = DecisionRules.recorded(item.decision, snapshot: item.state.snapshot, reason: item.reason, at: acknowledgedAt)
+                // The decision assumed acknowledgement at its `now`; ask again with the real time.
+                let next = DecisionRules.decide(item.state.snapshot, record: record, now: acknowledgedAt, settings: settings.decisions)
+                writes.append(.init(
+                    id: item.state.snapshot.id, record: record, attempts: record.attempts, progressMark: record.progressMark,
+                    nextDueAt: next.publish == nil ? next.nextDueAt : acknowledgedAt + settings.decisions.debounce))
+                metrics.published(type, reason: item.reason, lag: acknowledgedAt - item.dueAt)
+            case .failure(let error):
+                failedIDs.append(item.state.snapshot.id)
+                logger.warning("publish failed; resource stays due", metadata: [
+                    "resource_type": "\(type.rawValue)", "id": "\(item.state.snapshot.id)", "error": "\(error)",
+                ])
+            }
+        }
+        if !writes.isEmpty {
+            try await store.pool.withTransaction { connection in
+                try await store.write(type, writes, on: connection)
+            }
+        }
+        if !failedIDs.isEmpty {
+            metrics.publishFailures(type, failedIDs.count)
+            let retry = retryDelay(type, failed: true)
+            try await store.releaseClaims(type, ids: failedIDs, owner: replicaID, dueAt: acknowledgedAt + retry)
+        } else {
+            _ = retryDelay(type, failed: false)
+        }
+        return (writes.count, failedIDs.count)
+    }
+
+    /// Capped exponential delay for retrying failed publishes; resets after a clean batch.
+    private func retryDelay(_ type: WatchedType, failed: Bool) -> Duration {
+        consecutiveFailures.withLock { counts in
+            guard failed else {
+                counts[type] = 0
+                return .zero
+            }
+            let attempt = (counts[type] ?? 0) + 1
+            counts[type] = attempt
+            var delay = settings.publishRetryBase
+            for _ in 1..<min(attempt, 30) { delay = delay * 2 }
+            return min(delay, settings.publishRetryMax)
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import Kafka
+import Logging
+import Postgres
+import ServiceLifecycle
+import Synchronization
+
+/// Wakes the loop early: a NOTIFY from the API's commit, or shutdown.
+final class WakeSignal: Sendable {
+    private struct State {
+        var pending = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+    private let state = Mutex(State())
+
+    func signal() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return waiter
+            }
+            state.pending = true
+            return nil
+        }
+        waiter?.resume()
+    }
+
+    /// Returns on a signal or after `timeout`, whichever comes first.
+    func wait(timeout: Duration) async {
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            if !Task.isCancelled { self?.signal() }
+        }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { state -> Bool in
+                if state.pending {
+                    state.pending = false
+                    return true
+                }
+                state.waiter = continuation
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+        timer.cancel()
+    }
+}
+
+/// The daemon: looks at each watched type whenever woken (NOTIFY) or every poll interval, checks
+/// adapter liveness every stale-check interval, and on graceful shutdown finishes the look in
+/// progress (its deliveries are awaited and recorded), then stops.
+public struct SentinelService: Service {
+    let engine: SentinelEngine
+    let listenConfiguration: PostgresConfiguration
+    let pollInterval: Duration
+    let staleCheckInterval: Duration
+    let shutdownTimeout: Duration
+
+    public init(
+        engine: SentinelEngine, listenConfiguration: PostgresConfiguration, pollInterval: Duration, staleCheckInterval: Duration,
+        shutdownTimeout: Duration
+    ) {
+        self.engine = engine
+        self.listenConfiguration = listenConfiguration
+        self.pollInterval = pollInterval
+        self.staleCheckInterval = staleCheckInterval
+        self.shutdownTimeout = shutdownTimeout
+    }
+
+    public func run() async throws {
+        let wake = WakeSignal()
+        let stopping = Atomic<Bool>(false)
+        let logger = engine.logger
+        let types = engine.settings.types
+        let listener = Task {
+            for await event in postgresNotifications(configuration: listenConfiguration, channels: ["hyperfleet_sentinel"], logger: logger) {
+                switch event {
+                case .notification(_, let payload):
+                    if types.contains(where: { $0.rawValue == payload }) { wake.signal() }
+                case .reconnected:
+                    wake.signal()  // notifications may have been missed: drain the durable queue
+                }
+            }
+        }
+        let monitor = StaleAdapterMonitor(engine: engine)
+        let staleChecks = Task {
+            while !Task.isCancelled {
+                for type in types {
+                    do { try await monitor.check(type) } catch {
+                        logger.warning("stale-adapter check failed", metadata: ["error": "\(error)"])
+                    }
+                }
+                try? await Task.sleep(for: staleCheckInterval)
+            }
+        }
+        let probes = Task {
+            while !Task.isCancelled {
+                SentinelMetrics.brokerUp(await engine.producer.isBrokerReachable(timeout: .seconds(2)))
+                SentinelMetrics.databaseUp(await engine.store.pool.ping())
+                try? await Task.sleep(for: .seconds(5))
+            }
+        }
+        defer {
+            listener.cancel()
+            staleChecks.cancel()
+            probes.cancel()
+        }
+        logger.info("sentinel started", metadata: ["types": "\(types.map(\.rawValue))", "replica": "\(engine.replicaID)"])
+        var failures = 0
+        await withGracefulShutdownHandler {
+            while !stopping.load(ordering: .relaxed) {
+                do {
+                    for type in types {
+                        var result = try await engine.look(type)
+                        while result.moreWaiting, !stopping.load(ordering: .relaxed) {
+                            result = try await engine.look(type)
+                        }
+                    }
+                    failures = 0
+                } catch {
+                    failures += 1
+                    logger.warning("look failed; retrying", metadata: ["error": "\(error)", "attempt": "\(failures)"])
+                    SentinelMetrics.databaseUp(await engine.store.pool.ping())
+                }
+                if stopping.load(ordering: .relaxed) { break }
+                let backoff = failures == 0 ? pollInterval : min(pollInterval, .milliseconds(250) * (1 << min(failures, 5)))
+                await wake.wait(timeout: backoff)
+            }
+        } onGracefulShutdown: {
+            stopping.store(true, ordering: .relaxed)
+            wake.signal()
+        }
+        await engine.producer.close(timeout: shutdownTimeout)
+        logger.info("sentinel stopped")
+    }
+}

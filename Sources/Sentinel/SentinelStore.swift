@@ -1,0 +1,241 @@
+import Postgres
+import SentinelCore
+
+/// The resource types the Sentinel watches, with their tables.
+public enum WatchedType: String, Sendable, CaseIterable {
+    case clusters
+    case nodepools
+
+    var kind: ResourceKind { self == .clusters ? .cluster : .nodepool }
+    var statusTable: String { self == .clusters ? "cluster_statuses" : "nodepool_statuses" }
+    var statusKey: String { self == .clusters ? "cluster_id" : "nodepool_id" }
+}
+
+/// A resource's row plus what the Sentinel needs of its adapter statuses and its own record.
+struct ResourceState: Sendable {
+    var snapshot: ResourceSnapshot
+    var clusterID: String?
+    var record: PublishRecord?
+    /// `next_due_at` as stored before this look (for publish lag).
+    var dueAt: Instant?
+}
+
+/// Every SQL statement of the Sentinel. Times are read as epoch microseconds and written as RFC 3339.
+struct SentinelStore: Sendable {
+    let pool: PostgresPool
+
+    static func micros(_ column: String) -> String {
+        "floor(extract(epoch FROM \(column)) * 1000000)::bigint"
+    }
+
+    // MARK: The look, step by step (all on one connection inside one transaction)
+
+    /// Takes up to `limit` change rows (skipping rows another replica holds), deletes them, and returns
+    /// the distinct resource ids.
+    func takeChanges(_ type: WatchedType, limit: Int, on connection: PostgresConnection) async throws -> [String] {
+        let rows = try await connection.query(
+            """
+            DELETE FROM sentinel_changes WHERE seq IN (
+                SELECT seq FROM sentinel_changes WHERE resource_type = $1 ORDER BY seq LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+            RETURNING resource_id
+            """, [type.rawValue])
+        var seen = Set<String>()
+        return try rows.compactMap { row in
+            let id = try row.text("resource_id")
+            return seen.insert(id).inserted ? id : nil
+        }
+    }
+
+    /// Makes sure every existing resource among `ids` has a record row to lock.
+    func ensureRecords(_ type: WatchedType, ids: [String], on connection: PostgresConnection) async throws {
+        guard !ids.isEmpty else { return }
+        _ = try await connection.query(
+            """
+            INSERT INTO sentinel_records (resource_type, resource_id)
+            SELECT $1, r.id FROM \(type.rawValue) r WHERE r.id = ANY($2::text[])
+            ON CONFLICT DO NOTHING
+            """, [type.rawValue, SQLArray.literal(ids)])
+    }
+
+    /// Locks the records of `ids` that no other replica holds (row lock or live claim); returns them.
+    func lockRecords(_ type: WatchedType, ids: [String], now: Instant, on connection: PostgresConnection) async throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        let rows = try await connection.query(
+            """
+            SELECT resource_id FROM sentinel_records
+            WHERE resource_type = $1 AND resource_id = ANY($2::text[])
+              AND (claimed_by IS NULL OR claim_expires_at < $3::timestamptz)
+            FOR UPDATE SKIP LOCKED
+            """, [type.rawValue, SQLArray.literal(ids), now.sqlText])
+        return Set(try rows.map { try $0.text("resource_id") })
+    }
+
+    /// Due records no other replica holds, oldest first, locked.
+    func lockDue(_ type: WatchedType, now: Instant, limit: Int, selector: String?, on connection: PostgresConnection) async throws -> [String] {
+        var parameters: [String?] = [type.rawValue, now.sqlText]
+        var selectorClause = ""
+        if let selector {
+            parameters.append(selector)
+            selectorClause = " AND EXISTS (SELECT 1 FROM \(type.rawValue) r WHERE r.id = s.resource_id AND r.labels @> $3::jsonb)"
+        }
+        let rows = try await connection.query(
+            """
+            SELECT s.resource_id FROM sentinel_records s
+            WHERE s.resource_type = $1 AND s.next_due_at <= $2::timestamptz
+              AND (s.claimed_by IS NULL OR s.claim_expires_at < $2::timestamptz)\(selectorClause)
+            ORDER BY s.next_due_at LIMIT \(limit)
+            FOR UPDATE OF s SKIP LOCKED
+            """, parameters)
+        return try rows.map { try $0.text("resource_id") }
+    }
+
+    /// Puts change rows back for resources that could not be handled now (held by another replica).
+    func requeue(_ type: WatchedType, ids: [String], on connection: PostgresConnection) async throws {
+        guard !ids.isEmpty else { return }
+        _ = try await connection.query(
+            "INSERT INTO sentinel_changes (resource_type, resource_id) SELECT $1, unnest($2::text[])",
+            [type.rawValue, SQLArray.literal(ids)])
+    }
+
+    /// Which of `ids` match the label selector (all of them when there is none).
+    func matching(_ type: WatchedType, ids: [String], selector: String?, on connection: PostgresConnection) async throws -> Set<String> {
+        guard let selector, !ids.isEmpty else { return Set(ids) }
+        let rows = try await connection.query(
+            "SELECT id FROM \(type.rawValue) WHERE id = ANY($1::text[]) AND labels @> $2::jsonb",
+            [SQLArray.literal(ids), selector])
+        return Set(try rows.map { try $0.text("id") })
+    }
+
+    /// Loads the resources, their statuses and records; ids whose resource is gone are absent.
+    func load(_ type: WatchedType, ids: [String], on connection: PostgresConnection) async throws -> [String: ResourceState] {
+        guard !ids.isEmpty else { return [:] }
+        let list = SQLArray.literal(ids)
+        let required = try await connection.query(
+            "SELECT adapter FROM hyperfleet_required_adapters WHERE resource_type = $1 ORDER BY adapter", [type.rawValue]
+        ).map { try $0.text("adapter") }
+        let resources = try await connection.query(
+            """
+            SELECT id, generation, \(Self.micros("created_time")) AS created, \(Self.micros("deleted_time")) AS deleted,
+                status_phase, \(Self.micros("status_last_transition_time")) AS transition,
+                \(Self.micros("status_last_updated_time")) AS updated\(type == .nodepools ? ", cluster_id" : "")
+            FROM \(type.rawValue) WHERE id = ANY($1::text[])
+            """, [list])
+        let statuses = try await connection.query(
+            """
+            SELECT \(type.statusKey) AS rid, adapter, observed_generation, \(Self.micros("last_report_time")) AS reported,
+                (SELECT c ->> 'status' FROM jsonb_array_elements(conditions) c WHERE c ->> 'type' = 'Available' LIMIT 1) AS available,
+                (SELECT c ->> 'status' FROM jsonb_array_elements(conditions) c WHERE c ->> 'type' = 'Finalized' LIMIT 1) AS finalized
+            FROM \(type.statusTable) WHERE \(type.statusKey) = ANY($1::text[])
+            """, [list])
+        let records = try await connection.query(
+            """
+            SELECT resource_id, published_generation, \(Self.micros("published_at")) AS published, published_reason, attempts,
+                progress_mark, \(Self.micros("next_due_at")) AS due
+            FROM sentinel_records WHERE resource_type = $1 AND resource_id = ANY($2::text[])
+            """, [type.rawValue, list])
+
+        var reportsByResource: [String: [(adapter: String, generation: Int64, reported: Int64, available: String?, finalized: String?)]] = [:]
+        for row in statuses {
+            reportsByResource[try row.text("rid"), default: []].append(
+                (try row.text("adapter"), try row.int("observed_generation"), try row.int("reported"), row["available"], row["finalized"]))
+        }
+        var recordByResource: [String: (record: PublishRecord?, due: Instant?, mark: String, attempts: Int)] = [:]
+        for row in records {
+            let id = try row.text("resource_id")
+            var record: PublishRecord?
+            if let generation = try row.optionalInt("published_generation"), let published = try row.optionalInt("published"),
+                let reason = row["published_reason"].flatMap(Reason.init(rawValue:))
+            {
+                record = PublishRecord(
+                    publishedGeneration: generation, publishedAt: Instant(microseconds: published), publishedReason: reason,
+                    attempts: Int(try row.int("attempts")), progressMark: try row.text("progress_mark"))
+            }
+            recordByResource[id] = (record, try row.optionalInt("due").map(Instant.init(microseconds:)), try row.text("progress_mark"), Int(try row.int("attempts")))
+        }
+
+        var result: [String: ResourceState] = [:]
+        for row in resources {
+            let id = try row.text("id")
+            let reports = reportsByResource[id] ?? []
+            let byAdapter = Dictionary(reports.map { ($0.adapter, $0) }, uniquingKeysWith: { first, _ in first })
+            let progress = required.map { adapter in
+                AdapterProgress(
+                    adapter: adapter, observedGeneration: byAdapter[adapter]?.generation,
+                    available: byAdapter[adapter]?.available, finalized: byAdapter[adapter]?.finalized)
+            }
+            let created = Instant(microseconds: try row.int("created"))
+            let snapshot = ResourceSnapshot(
+                id: id, kind: type.kind, generation: try row.int("generation"), createdTime: created,
+                deletedTime: try row.optionalInt("deleted").map(Instant.init(microseconds:)),
+                phase: Phase(rawValue: try row.text("status_phase")) ?? .notReady,
+                lastTransitionTime: Instant(microseconds: try row.int("transition")),
+                lastUpdatedTime: Instant(microseconds: try row.int("updated")),
+                newestReportTime: reports.map(\.reported).max().map(Instant.init(microseconds:)),
+                anyAdapterReported: !reports.isEmpty, requiredAdapters: progress)
+            let stored = recordByResource[id]
+            result[id] = ResourceState(snapshot: snapshot, clusterID: row["cluster_id"], record: stored?.record, dueAt: stored?.due)
+        }
+        return result
+    }
+
+    /// One row of a batched record write.
+    struct RecordWrite: Sendable {
+        var id: String
+        var record: PublishRecord?
+        var attempts: Int
+        var progressMark: String
+        var nextDueAt: Instant?
+        /// Set while a publish is in flight.
+        var claimedBy: String?
+        var claimExpiresAt: Instant?
+    }
+
+    /// Writes many records in one statement.
+    func write(_ type: WatchedType, _ writes: [RecordWrite], on connection: PostgresConnection) async throws {
+        guard !writes.isEmpty else { return }
+        _ = try await connection.query(
+            """
+            INSERT INTO sentinel_records AS s (resource_type, resource_id, published_generation, published_at, published_reason,
+                attempts, progress_mark, next_due_at, claimed_by, claim_expires_at)
+            SELECT $1, w.id, w.generation, w.published, w.reason, w.attempts, w.mark, w.due, w.claimed_by, w.claim_expires
+            FROM unnest($2::text[], $3::bigint[], $4::timestamptz[], $5::text[], $6::int[], $7::text[], $8::timestamptz[],
+                        $9::text[], $10::timestamptz[])
+                AS w(id, generation, published, reason, attempts, mark, due, claimed_by, claim_expires)
+            ON CONFLICT (resource_type, resource_id) DO UPDATE SET
+                published_generation = EXCLUDED.published_generation, published_at = EXCLUDED.published_at,
+                published_reason = EXCLUDED.published_reason, attempts = EXCLUDED.attempts,
+                progress_mark = EXCLUDED.progress_mark, next_due_at = EXCLUDED.next_due_at,
+                claimed_by = EXCLUDED.claimed_by, claim_expires_at = EXCLUDED.claim_expires_at
+            """,
+            [
+                type.rawValue,
+                SQLArray.literal(writes.map(\.id)),
+                SQLArray.literal(writes.map { $0.record.map { String($0.publishedGeneration) } }),
+                SQLArray.literal(writes.map { $0.record?.publishedAt.sqlText }),
+                SQLArray.literal(writes.map { $0.record?.publishedReason.rawValue }),
+                SQLArray.literal(writes.map { String($0.attempts) }),
+                SQLArray.literal(writes.map(\.progressMark)),
+                SQLArray.literal(writes.map { $0.nextDueAt?.sqlText }),
+                SQLArray.literal(writes.map(\.claimedBy)),
+                SQLArray.literal(writes.map { $0.claimExpiresAt?.sqlText }),
+            ])
+    }
+
+    /// Records for resources that no longer exist.
+    func deleteRecords(_ type: WatchedType, ids: [String], on connection: PostgresConnection) async throws {
+        guard !ids.isEmpty else { return }
+        _ = try await connection.query(
+            "DELETE FROM sentinel_records WHERE resource_type = $1 AND resource_id = ANY($2::text[])",
+            [type.rawValue, SQLArray.literal(ids)])
+    }
+
+    /// Releases claims this replica holds (at shutdown, or after failed publishes), making them due at `dueAt`.
+    func releaseClaims(_ type: WatchedType, ids: [String], owner: String, dueAt: Instant) async throws {
+        guard !ids.isEmpty else { return }
+        _ = try await pool.query(
+            """
+            UPDATE sentinel_records SET claimed_by = NULL, claim_expires_at = NULL, next_due_at = $4::timestamptz
+            WHERE resource_type = $1 AND resource_id = ANY($2::text[]) AND claimed_by = $3
+            """, [type.rawValue, SQLArray.literal(ids), owner, dueAt.sqlText])
+    }
+}

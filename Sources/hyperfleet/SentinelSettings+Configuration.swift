@@ -1,0 +1,24 @@
+import HyperFleetConfig
+import Kafka
+import Sentinel
+
+extension SentinelConfiguration {
+    /// The engine's settings from the configuration.
+    var engineSettings: SentinelSettings {
+        var settings = SentinelSettings()
+        settings.types = resourceTypes.compactMap(WatchedType.init(rawValue:))
+        settings.decisions = decisionSettings
+        settings.batchSize = batchSize
+        settings.claimLease = claimLease
+        settings.publishRetryBase = publishRetry.base
+        settings.publishRetryMax = publishRetry.max
+        settings.topics = [.clusters: kafka.clustersTopic, .nodepools: kafka.nodepoolsTopic]
+        settings.alertsTopic = kafka.alertsTopic
+        settings.source = kafka.source
+        settings.eventMode = kafka.structuredMode ? .structured : .binary
+        settings.selectorJSON = selectorJSON
+        settings.staleAdapterAfter = staleAdapterAfter
+        settings.staleAlertEvents = staleAlertEvents
+        return settings
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import HyperFleetModel
+import HyperFleetStore
+import HyperFleetTestSupport
+import Kafka
+@testable import Sentinel
+import SentinelCore
+import Testing
+
+@Suite("Sentinel: deciding and publishing")
+struct PublishingTests {
+    @Test func createdThenGenerationChangedWithCloudEventHeaders() async throws {
+        try await SentinelHarness.run { h in
+            let engine = h.engine()
+            let cluster = try await h.createCluster("alpha")
+            try await h.drain(engine)
+            let first = try await h.events.waitFor(1)
+            #expect(first.count == 1)
+            let event = try #require(first.first)
+            #expect(event.keyString == cluster.id)
+            #expect(event.reason == "created")
+            #expect(event.header("ce_specversion") == "1.0")
+            #expect(event.header("ce_type") == "com.redhat.hyperfleet.cluster.reconcile")
+            #expect(event.header("ce_source") == "hyperfleet-sentinel")
+            #expect(event.header("ce_subject") == cluster.id)
+            #expect(event.header("content-type") == "application/json")
+            #expect(event.header("ce_id")?.count == 36)
+            #expect(event.header("ce_time") != nil)
+            let names = event.headers.map(\.key)
+            #expect(Set(names).count == names.count, "each header once")
+            #expect(event.data?.at("id") == .string(cluster.id))
+            #expect(event.data?.at("kind") == .string("Cluster"))
+            #expect(event.data?.at("href") == .string("/api/hyperfleet/v1/clusters/\(cluster.id)"))
+            #expect(event.data?.at("generation") == .int(1))
+            #expect(event.data?.at("reason") == .string("created"))
+
+            // Nothing changed: another look publishes nothing.
+            try await h.drain(engine)
+            #expect(try await h.events.settle() == 1)
+
+            // A PATCH: exactly one generation_changed.
+            let patch = ResourcePatch(mode: .replace, spec: .object(["region": .string("us")]))
+            _ = try await h.store.patch(.cluster(id: cluster.id), patch, by: "test@example.com")
+            try await h.drain(engine)
+            let second = try await h.events.waitFor(2)
+            #expect(second.count == 2)
+            #expect(second.last?.reason == "generation_changed")
+            #expect(second.last?.data?.at("generation") == .int(2))
+            try await h.drain(engine)
+            #expect(try await h.events.settle() == 2)
+
+            // The record says what was published, for which generation.
+            let record = try await h.pool.query(
+                "SELECT published_generation, published_reason, claimed_by FROM sentinel_records WHERE resource_id = $1", [cluster.id])
+            #expect(try record.first?.int("published_generation") == 2)
+            #expect(record.first?["published_reason"] == "generation_changed")
+            #expect(record.first?["claimed_by"] == nil)
+        }
+    }
+
+    @Test func nodePoolEventsCarryOwnerReferences() async throws {
+        try await SentinelHarness.run { h in
+            let engine = h.engine()
+            let cluster = try await h.createCluster("parent")
+            let pool = try await h.store.createNodePool(clusterID: cluster.id, ResourceCreate(name: "workers", spec: [:]), by: "t@example.com")
+            try await h.drain(engine, .nodepools)
+            let events = try await h.events.waitFor(1, on: "hyperfleet-nodepools")
+            let event = try #require(events.first)
+            #expect(event.header("ce_type") == "com.redhat.hyperfleet.nodepool.reconcile")
+            #expect(event.keyString == pool.id)
+            #expect(event.data?.at("kind") == .string("NodePool"))
+            #expect(event.data?.at("owner_references")?.at("id") == .string(cluster.id))
+            #expect(event.data?.at("href") == .string("/api/hyperfleet/v1/clusters/\(cluster.id)/nodepools/\(pool.id)"))
+        }
+    }
+
+    /// A NotReady resource whose adapters stay silent: events spaced by the growing backoff, not one
+    /// per poll. 10 simulated minutes with a look every second: 600 looks.
+    @Test func notReadyBacksOffInsteadOfFlooding() async throws {
+        try await SentinelHarness.run { h in
+            let engine = h.engine()
+            let cluster = try await h.createCluster("silent")
+            var looks = 0
+            for _ in 0..<600 {
+                try await h.drain(engine)
+                h.clock.advance(by: .seconds(1))
+                looks += 1
+            }
+            let events = try await h.events.waitFor(10)
+            let reasons = events.compactMap(\.reason)
+            #expect(reasons.first == "created")
+            #expect(reasons.dropFirst().allSatisfy { $0 == "not_ready_backoff" })
+            // Backoff 10, 20, 40, 80, 80 ... (±10 %): about 0, 10, 30, 70, 150, 230, ... -> 8 to 9 in 600 s.
+            #expect((7...10).contains(events.count), "\(events.count) events in \(looks) looks")
+            #expect(events.allSatisfy { $0.keyString == cluster.id })
+        }
+    }
+
+    /// Ready with one adapter gone silent: one ready_stale per max_age_ready (600 s here).
+    @Test func readyStaleOncePerMaxAge() async throws {
+        try await SentinelHarness.run { h in
+            let engine = h.engine()
+            let cluster = try await h.createCluster("ready")
+            try await h.report(cluster.id, adapter: "validation", generation: 1)
+            try await h.report(cluster.id, adapter: "dns", generation: 1)
+            #expect(try await h.store.cluster(id: cluster.id).status.phase == .ready)
+            try await h.drain(engine)
+            let initial = try await h.events.waitFor(1)
+            // Adapters reported before the first look, so it is not `created` but generation 1 unpublished.
+            #expect(initial.map(\.reason) == ["generation_changed"])
+            let before = try await h.events.settle()
+            // 40 simulated minutes, a look every 10 s, adapters silent.
+            for _ in 0..<240 {
+                h.clock.advance(by: .seconds(10))
+                try await h.drain(engine)
+            }
+            let events = try await h.events.waitFor(before + 3)
+            let stale = events.filter { $0.reason == "ready_stale" }
+            // Status last updated at t≈0: stale events at ≈600 s, 1200 s, 1800 s, 2400 s -> 3 or 4.
+            #expect((3...4).contains(stale.count), "\(stale.count) ready_stale events in 2400 s")
+            #expect(events.count - before == stale.count)
+        }
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import HyperFleetModel
+import HyperFleetStore
+import Kafka
+import Logging
+import Postgres
+import PostgresTestSupport
+@testable import Sentinel
+import SentinelCore
+import Synchronization
+import Testing
+
+let quietLogger: Logger = {
+    var logger = Logger(label: "sentinel-test")
+    logger.logLevel = .critical
+    return logger
+}()
+
+/// A fresh database, a mock Kafka cluster with the three topics, the API's store (to create and
+/// report like the API does), a manual clock, and a consumer reading every topic.
+struct SentinelHarness: Sendable {
+    let pool: PostgresPool
+    let store: ResourceStore
+    let kafka: KafkaMockCluster
+    let producer: KafkaProducer
+    let clock: ManualSentinelClock
+    let events: EventCollector
+    let settings: SentinelSettings
+    let databaseURL: String
+
+    static let topics = ["hyperfleet-clusters", "hyperfleet-nodepools", "hyperfleet-alerts"]
+
+    /// Short durations so simulated time moves in seconds.
+    static var testSettings: SentinelSettings {
+        var settings = SentinelSettings()
+        settings.decisions.notReadyBackoffBase = .seconds(10)
+        settings.decisions.notReadyBackoffMax = .seconds(80)
+        settings.decisions.failedBackoffBase = .seconds(20)
+        settings.decisions.failedBackoffMax = .seconds(160)
+        settings.decisions.debounce = .seconds(5)
+        settings.decisions.maxAgeReady = .seconds(600)
+        settings.staleAdapterAfter = .seconds(1200)
+        settings.claimLease = .seconds(30)
+        settings.publishRetryBase = .milliseconds(100)
+        settings.publishRetryMax = .seconds(1)
+        return settings
+    }
+
+    static func run(
+        brokers: Int = 1, clusterAdapters: [String] = ["validation", "dns"], nodePoolAdapters: [String] = ["validation"],
+        producerProperties: [String: String] = [:], configure: (inout SentinelSettings) -> Void = { _ in },
+        _ body: @Sendable (SentinelHarness) async throws -> Void
+    ) async throws {
+        try await TestDatabase.withFresh { url in
+            let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: url, poolSize: 6, connectTimeout: .seconds(20)), logger: quietLogger)
+            let kafka = try KafkaMockCluster(brokers: brokers, logger: quietLogger)
+            for topic in topics { try kafka.createTopic(topic, partitions: 3, replicationFactor: Int32(min(brokers, 3))) }
+            var properties = ["message.timeout.ms": "3000", "reconnect.backoff.ms": "50", "reconnect.backoff.max.ms": "300"]
+            properties.merge(producerProperties) { _, new in new }
+            let producer = try KafkaProducer(
+                configuration: KafkaProducerConfiguration(bootstrapServers: kafka.bootstrapServers, properties: properties), logger: quietLogger)
+            let consumer = try KafkaConsumer(
+                configuration: KafkaConsumerConfiguration(bootstrapServers: kafka.bootstrapServers, groupID: "test-\(UUID().uuidString)", topics: topics),
+                logger: quietLogger)
+            let events = EventCollector(consumer)
+            var settings = testSettings
+            configure(&settings)
+            do {
+                try await Schema.prepare(pool: pool, clusterAdapters: clusterAdapters, nodePoolAdapters: nodePoolAdapters, logger: quietLogger)
+                try await body(SentinelHarness(
+                    pool: pool, store: ResourceStore(pool: pool, logger: quietLogger), kafka: kafka, producer: producer,
+                    clock: ManualSentinelClock(Instant(Date()) + .seconds(1)), events: events, settings: settings, databaseURL: url))
+            } catch {
+                await events.stop()
+                await producer.close(timeout: .seconds(2))
+                await pool.close()
+                kafka.close()
+                throw error
+            }
+            await events.stop()
+            await producer.close(timeout: .seconds(2))
+            await pool.close()
+            kafka.close()
+        }
+    }
+
+    /// A new consumer group reading every topic from the beginning (for after a broker outage,
+    /// which the long-lived test consumer may take a while to recover from).
+    func freshEvents() throws -> EventCollector {
+        EventCollector(try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(bootstrapServers: kafka.bootstrapServers, groupID: "fresh-\(UUID().uuidString)", topics: Self.topics),
+            logger: quietLogger))
+    }
+
+    func engine(replica: String = "replica-\(UUID().uuidString.prefix(6))", clock: (any SentinelClock)? = nil) -> SentinelEngine {
+        SentinelEngine(pool: pool, producer: producer, settings: settings, clock: clock ?? self.clock, logger: quietLogger, replicaID: replica)
+    }
+
+    // MARK: API-side actions, through the API's own store
+
+    @discardableResult
+    func createCluster(_ name: String, labels: [String: String] = [:]) async throws -> Cluster {
+        try await store.createCluster(ResourceCreate(name: name, spec: ["region": .string("eu")], labels: labels), by: "test@example.com")
+    }
+
+    func report(_ clusterID: String, adapter: String, generation: Int64, available: ConditionStatus = .true, health: ConditionStatus = .true) async throws {
+        let report = StatusReport(
+            adapter: adapter, observedGeneration: generation, observedTime: .now(),
+            conditions: [
+                ReportedCondition(type: "Available", status: available), ReportedCondition(type: "Applied", status: .true),
+                ReportedCondition(type: "Health", status: health),
+            ], metadata: nil, data: nil)
+        _ = try await store.upsertStatus(.cluster(id: clusterID), report)
+    }
+
+    /// Runs looks until one finds nothing more to do.
+    func drain(_ engine: SentinelEngine, _ type: WatchedType = .clusters) async throws {
+        var result = try await engine.look(type)
+        while result.moreWaiting { result = try await engine.look(type) }
+    }
+}
+
+/// Reads every event in the background; tests wait for counts with a deadline.
+final class EventCollector: Sendable {
+    private let received = Mutex<[KafkaConsumerMessage]>([])
+    private let task = Mutex<Task<Void, Never>?>(nil)
+    let consumer: KafkaConsumer
+
+    init(_ consumer: KafkaConsumer) {
+        self.consumer = consumer
+        let stream = consumer.messages
+        let started = Task { [self] in
+            do {
+                for try await message in stream { self.received.withLock { $0.append(message) } }
+            } catch {}
+        }
+        task.withLock { $0 = started }
+    }
+
+    var all: [KafkaConsumerMessage] { received.withLock { $0 } }
+
+    func on(_ topic: String) -> [KafkaConsumerMessage] { all.filter { $0.topic == topic } }
+
+    /// Waits until `topic` has at least `count` events (or the deadline passes) and returns them.
+    @discardableResult
+    func waitFor(_ count: Int, on topic: String = "hyperfleet-clusters", within deadline: Duration = .seconds(15)) async throws -> [KafkaConsumerMessage] {
+        let end = ContinuousClock.now + deadline
+        while ContinuousClock.now < end {
+            let current = on(topic)
+            if current.count >= count { return current }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return on(topic)
+    }
+
+    /// Waits a little and returns how many events `topic` has (to assert that nothing more came).
+    func settle(_ topic: String = "hyperfleet-clusters", for duration: Duration = .milliseconds(700)) async throws -> Int {
+        try await Task.sleep(for: duration)
+        return on(topic).count
+    }
+
+    func stop() async {
+        task.withLock { $0?.cancel() }
+        await consumer.close()
+    }
+}
+
+extension KafkaConsumerMessage {
+    func header(_ name: String) -> String? {
+        headers.first { $0.key == name }.map { String(decoding: $0.value, as: UTF8.self) }
+    }
+
+    var reason: String? { header("ce_reason") }
+    var keyString: String? { key.map { String(decoding: $0, as: UTF8.self) } }
+
+    var data: JSONValue? { try? JSONValue.parse(value) }
+}

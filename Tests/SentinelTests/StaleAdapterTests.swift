@@ -1,0 +1,92 @@
+import Foundation
+import HyperFleetModel
+import HyperFleetTestSupport
+import Kafka
+@testable import Sentinel
+import SentinelCore
+import ServiceLifecycle
+import Testing
+
+@Suite("Sentinel: stale adapters and shutdown")
+struct StaleAdapterTests {
+    /// A required adapter that never reports: one episode (metric, alert event), then recovery.
+    @Test func silentAdapterOpensOneEpisodeAndRecovers() async throws {
+        _ = TestMetrics.registry  // metrics recorded before the backend is bootstrapped would be lost
+        try await SentinelHarness.run { h in
+            let engine = h.engine()
+            let monitor = StaleAdapterMonitor(engine: engine)
+            var clusters: [Cluster] = []
+            for index in 0..<3 {
+                let cluster = try await h.createCluster("stale-\(index)")
+                try await h.report(cluster.id, adapter: "validation", generation: 1)
+                clusters.append(cluster)
+            }
+            let fresh = try await monitor.check(.clusters)
+            #expect(fresh.stale.isEmpty)
+            // dns never reported; validation reports keep coming. After stale_adapter_after (1200 s):
+            h.clock.advance(by: .seconds(1300))
+            for cluster in clusters { try await h.report(cluster.id, adapter: "validation", generation: 1) }
+            // validation's reports carry the real clock; move them into the simulated present.
+            _ = try await h.pool.query(
+                "UPDATE sentinel_adapter_liveness SET last_report_time = $1::timestamptz WHERE adapter = 'validation'",
+                [h.clock.now().sqlText])
+            let first = try await monitor.check(.clusters)
+            #expect(first.stale.map(\.adapter) == ["dns"])
+            #expect(first.stale.first?.count == 3)
+            #expect(Set(first.stale.first?.sampleIDs ?? []) == Set(clusters.map(\.id)))
+            #expect(first.opened.map(\.adapter) == ["dns"])
+            #expect(TestMetrics.value(#"hyperfleet_sentinel_stale_adapters{resource_type="clusters",adapter="dns"}"#) == 3)
+            #expect(TestMetrics.value(#"hyperfleet_sentinel_stale_adapters{resource_type="clusters",adapter="validation"}"#) == 0)
+            #expect((TestMetrics.value(#"hyperfleet_sentinel_adapter_report_age_seconds{resource_type="clusters",adapter="dns"}"#) ?? 0) >= 1300)
+            // The same episode is not announced again, by this replica or another.
+            #expect(try await monitor.check(.clusters).opened.isEmpty)
+            #expect(try await StaleAdapterMonitor(engine: h.engine(replica: "other")).check(.clusters).opened.isEmpty)
+            let alerts = try await h.events.waitFor(1, on: "hyperfleet-alerts")
+            #expect(alerts.count == 1)
+            #expect(alerts.first?.header("ce_type") == "com.redhat.hyperfleet.adapter.stale")
+            #expect(alerts.first?.data?.at("adapter") == .string("dns"))
+            #expect(alerts.first?.data?.at("resources") == .int(3))
+
+            // dns comes back.
+            for cluster in clusters { try await h.report(cluster.id, adapter: "dns", generation: 1) }
+            _ = try await h.pool.query(
+                "UPDATE sentinel_adapter_liveness SET last_report_time = $1::timestamptz", [h.clock.now().sqlText])
+            let recovered = try await monitor.check(.clusters)
+            #expect(recovered.stale.isEmpty)
+            #expect(recovered.closed.map(\.adapter) == ["dns"])
+            let both = try await h.events.waitFor(2, on: "hyperfleet-alerts")
+            #expect(both.last?.header("ce_type") == "com.redhat.hyperfleet.adapter.recovered")
+            #expect(TestMetrics.value(#"hyperfleet_sentinel_stale_adapters{resource_type="clusters",adapter="dns"}"#) == 0)
+        }
+    }
+
+    /// SIGTERM-style graceful shutdown during a burst: every acknowledged event is recorded, and
+    /// nothing is recorded that was not acknowledged (no claims left behind either).
+    @Test func gracefulShutdownRecordsEverythingAcknowledged() async throws {
+        try await SentinelHarness.run { h in
+            let engine = h.engine(clock: SystemSentinelClock())
+            let service = SentinelService(
+                engine: engine, listenConfiguration: .init(connectionString: h.databaseURL, poolSize: 1),
+                pollInterval: .milliseconds(200), staleCheckInterval: .seconds(60), shutdownTimeout: .seconds(5))
+            let group = ServiceGroup(configuration: .init(services: [service], logger: quietLogger))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                for index in 0..<300 { try await h.createCluster("burst-\(index)") }
+                try await Task.sleep(for: .milliseconds(300))
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+            let reader = try h.freshEvents()
+            let recorded = try await h.pool.query(
+                "SELECT resource_id FROM sentinel_records WHERE published_at IS NOT NULL").map { try $0.text("resource_id") }
+            let events = try await reader.waitFor(recorded.count, within: .seconds(15))
+            let published = try await reader.settle()
+            await reader.stop()
+            #expect(!recorded.isEmpty)
+            #expect(Set(events.compactMap(\.keyString)) == Set(recorded), "acknowledged == recorded")
+            #expect(published == recorded.count)
+            let claims = try await h.pool.query("SELECT count(*) AS n FROM sentinel_records WHERE claimed_by IS NOT NULL")
+            #expect(try claims.first?.int("n") == 0)
+        }
+    }
+}

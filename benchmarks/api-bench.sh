@@ -1,0 +1,292 @@
+#!/usr/bin/env bash
+# HyperFleet API benchmark (ENGINEERING.md "Benchmarks"). One command, after
+# `swift build -c release --product hyperfleet`:
+#
+#   benchmarks/api-bench.sh
+#
+# Starts a private PostgreSQL on a free port, migrates, loads BENCH_CLUSTERS clusters with SQL, starts
+# `hyperfleet api --no-auth`, then measures with wrk and pgbench:
+#   1. GET /clusters/{id} (random ids) at 16 connections, against `pgbench -S -M prepared -c 16 -j 2`
+#      on the same server in the same run (ratio goal: API >= 25 % of pgbench);
+#   2. the filtered list `labels.env='prod' and status.phase='Ready'`, pageSize=20, at 16 and 1
+#      connections (goal: p99 < 20 ms), after checking the response's exact `total`.
+# Prints the parameters, the machine and a table; stops everything it started (also on Ctrl-C).
+#
+# Environment (defaults in brackets):
+#   BENCH_DURATION [20]     seconds of each measured run (wrk and pgbench)
+#   BENCH_WARMUP [5]        seconds of unmeasured load before each wrk series
+#   BENCH_CONNECTIONS [16]  connections of the GET, list and pgbench runs
+#   BENCH_THREADS [2]       wrk threads and pgbench -j
+#   BENCH_CLUSTERS [100000] clusters loaded
+#   BENCH_PGBENCH_SCALE [10] pgbench -i scale (database `pgbench`, same server)
+#   BENCH_EXPLAIN [0]       1: also print EXPLAIN (ANALYZE, BUFFERS) of the list's two statements
+#   BENCH_PERF [0]          1: record `perf` CPU profiles of the API during the GET and list runs
+#                           (needs perf; reports under $BENCH_DIR/perf-*.txt)
+#   BENCH_KEEP [0]          1: keep the work directory (logs, ids, data) after the run
+#   HYPERFLEET_BIN          the binary [release bin path of this checkout]/hyperfleet
+#   HYPERFLEET_DATABASE_POOL_SIZE etc. are passed to the API as usual (default pool: 10).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+HERE=$ROOT/benchmarks
+. "$ROOT/scripts/lib/common.sh"
+
+DURATION=${BENCH_DURATION:-20}
+WARMUP=${BENCH_WARMUP:-5}
+CONNS=${BENCH_CONNECTIONS:-16}
+THREADS=${BENCH_THREADS:-2}
+CLUSTERS=${BENCH_CLUSTERS:-100000}
+PGSCALE=${BENCH_PGBENCH_SCALE:-10}
+EXPLAIN=${BENCH_EXPLAIN:-0}
+PERF=${BENCH_PERF:-0}
+KEEP=${BENCH_KEEP:-0}
+LIST_SEARCH="labels.env%3D%27prod%27%20and%20status.phase%3D%27Ready%27"
+LIST_PATH="/api/hyperfleet/v1/clusters?search=$LIST_SEARCH&pageSize=20"
+
+BIN=${HYPERFLEET_BIN:-}
+if [ -z "$BIN" ]; then
+    BIN=$(cd "$ROOT" && swift build -c release --show-bin-path 2>/dev/null)/hyperfleet
+fi
+[ -x "$BIN" ] || { echo "no hyperfleet binary at $BIN: run 'swift build -c release --product hyperfleet' first (or set HYPERFLEET_BIN)" >&2; exit 1; }
+
+ensure_system_packages
+if ! command -v wrk >/dev/null 2>&1; then
+    log "installing wrk"
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null \
+        || { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null; }
+fi
+PGBENCH=$PG_BIN/pgbench; [ -x "$PGBENCH" ] || PGBENCH=$(command -v pgbench)
+PSQL=$PG_BIN/psql
+
+# Work directory outside any clone under /root (PostgreSQL runs as `postgres`).
+BENCH_DIR=$(mktemp -d /var/tmp/hyperfleet-bench.XXXXXX)
+chmod 755 "$BENCH_DIR"
+PGDIR=$BENCH_DIR/pg
+API_PID=""
+PG_STARTED=0
+cleanup() {
+    local rc=$?
+    trap - INT TERM EXIT
+    if [ -n "$API_PID" ]; then
+        kill -TERM "$API_PID" 2>/dev/null || true
+        wait "$API_PID" 2>/dev/null || true
+    fi
+    [ "$PG_STARTED" = 1 ] && pg_stop "$PGDIR"
+    if [ "$KEEP" = 1 ]; then log "kept $BENCH_DIR"; else rm -rf "$BENCH_DIR"; fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+PGPORT=$(free_port)
+API_PORT=$(free_port)
+HEALTH_PORT=$(free_port)
+METRICS_PORT=$(free_port)
+DB=hyperfleet
+DB_URL="postgresql://postgres@127.0.0.1:$PGPORT/$DB"
+psql_db() { "$PSQL" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PGPORT" -U postgres "$@"; }
+
+# ---------------------------------------------------------------- 1. PostgreSQL, schema, data
+log "PostgreSQL on 127.0.0.1:$PGPORT (data: $PGDIR)"
+pg_start "$PGDIR" "$PGPORT"
+PG_STARTED=1
+psql_db -d postgres -c "CREATE DATABASE $DB" -c "CREATE DATABASE pgbench"
+# From the work directory (no config/api.yaml): embedded defaults. `migrate` validates the whole
+# configuration, auth included, so auth is turned off for it too.
+(cd "$BENCH_DIR" && HYPERFLEET_AUTH_ENABLED=false exec "$BIN" migrate --database-url "$DB_URL") >"$BENCH_DIR/migrate.log" 2>&1 \
+    || { cat "$BENCH_DIR/migrate.log" >&2; exit 1; }
+
+log "loading $CLUSTERS clusters"
+t0=$(date +%s.%N)
+psql_db -d "$DB" -v n="$CLUSTERS" -f "$HERE/lib/load-clusters.sql"
+LOAD_SECONDS=$(echo "$(date +%s.%N) - $t0" | bc)
+IDS_FILE=$BENCH_DIR/ids.txt
+psql_db -d "$DB" -tA -c "SELECT id FROM clusters" >"$IDS_FILE"
+EXPECTED_TOTAL=$(psql_db -d "$DB" -tA -c \
+    "SELECT count(*) FROM clusters WHERE labels @> '{\"env\":\"prod\"}' AND status_phase = 'Ready'")
+CHECK=$(psql_db -d "$DB" -tA -F' ' -c "SELECT count(*), count(DISTINCT id), count(DISTINCT name),
+        count(*) FILTER (WHERE id !~ '^[0-9a-v]{32}$'), count(*) FILTER (WHERE status_phase = 'Ready') FROM clusters")
+read -r n_rows n_ids n_names n_bad n_ready <<<"$CHECK"
+if [ "$n_rows" != "$CLUSTERS" ] || [ "$n_ids" != "$CLUSTERS" ] || [ "$n_names" != "$CLUSTERS" ] || [ "$n_bad" != 0 ] \
+    || [ "$n_ready" != $(( (CLUSTERS + 1) / 2 )) ]; then
+    echo "bad load: rows=$n_rows distinct ids=$n_ids names=$n_names malformed ids=$n_bad ready=$n_ready" >&2
+    exit 1
+fi
+
+log "pgbench -i -s $PGSCALE"
+"$PGBENCH" -i -q -s "$PGSCALE" -h 127.0.0.1 -p "$PGPORT" -U postgres pgbench >"$BENCH_DIR/pgbench-init.log" 2>&1 \
+    || { cat "$BENCH_DIR/pgbench-init.log" >&2; exit 1; }
+psql_db -d pgbench -c "VACUUM ANALYZE"
+
+# ---------------------------------------------------------------- 2. the API
+log "hyperfleet api on 127.0.0.1:$API_PORT (health $HEALTH_PORT, metrics $METRICS_PORT)"
+# Run from the work directory: no config/api.yaml there, so embedded defaults + these overrides.
+# HYPERFLEET_AUTH_ENABLED=false as well as --no-auth: the configuration is validated (auth needs a
+# JWKS when enabled) before the flag is applied.
+(cd "$BENCH_DIR" && HYPERFLEET_SERVER_HEALTH_PORT=$HEALTH_PORT HYPERFLEET_SERVER_METRICS_PORT=$METRICS_PORT \
+    HYPERFLEET_LOG_LEVEL=warning HYPERFLEET_AUTH_ENABLED=false exec "$BIN" api --no-auth --host 127.0.0.1 --port "$API_PORT" --database-url "$DB_URL") \
+    >"$BENCH_DIR/api.log" 2>&1 &
+API_PID=$!
+ready=0
+for _ in $(seq 1 100); do
+    if curl -fsS "http://127.0.0.1:$HEALTH_PORT/readyz" >/dev/null 2>&1; then ready=1; break; fi
+    kill -0 "$API_PID" 2>/dev/null || break
+    sleep 0.2
+done
+[ "$ready" = 1 ] || { echo "the API did not become ready:" >&2; tail -20 "$BENCH_DIR/api.log" >&2; exit 1; }
+POOL_SIZE=$(cd "$BENCH_DIR" && HYPERFLEET_AUTH_ENABLED=false "$BIN" api --check 2>/dev/null | awk '$1 == "pool_size:" {print $2; exit}')
+POOL_SIZE=${POOL_SIZE:-?}
+
+# The list's exact total, and a sane GET.
+LIST_JSON=$(curl -fsS "http://127.0.0.1:$API_PORT$LIST_PATH")
+read -r GOT_TOTAL GOT_ITEMS <<<"$(printf '%s' "$LIST_JSON" | python3 -c \
+    'import json,sys; d=json.load(sys.stdin); print(d.get("total"), len(d.get("items", [])))')"
+if [ "$GOT_TOTAL" != "$EXPECTED_TOTAL" ] || [ "$GOT_ITEMS" != 20 ]; then
+    echo "list check failed: total=$GOT_TOTAL (expected $EXPECTED_TOTAL), items=$GOT_ITEMS" >&2
+    exit 1
+fi
+curl -fsS "http://127.0.0.1:$API_PORT/api/hyperfleet/v1/clusters/$(head -1 "$IDS_FILE")" >/dev/null \
+    || { echo "GET by id failed" >&2; exit 1; }
+
+# ---------------------------------------------------------------- 3. measurements
+HZ=$(getconf CLK_TCK)
+# CPU ticks (user+system) of a process; with "tree", also its reaped children and live children.
+proc_ticks() { awk '{print $14 + $15 + $16 + $17}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+pg_ticks() {
+    local pm total=0 c
+    pm=$(head -1 "$PGDIR/data/postmaster.pid")
+    total=$(proc_ticks "$pm")
+    for c in $(pgrep -P "$pm" || true); do total=$((total + $(awk '{print $14 + $15}' "/proc/$c/stat" 2>/dev/null || echo 0))); done
+    echo "$total"
+}
+busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8}' /proc/stat; }
+
+# measure NAME CMD...: runs CMD, records CPU ticks of the API and PostgreSQL and machine busy share.
+declare -A API_CPU PG_CPU BUSY
+measure() {
+    local name=$1; shift
+    local a0 p0 b0 t0 a1 p1 b1 t1
+    a0=$(proc_ticks "$API_PID"); p0=$(pg_ticks); read -r b0 t0 <<<"$(busy_ticks)"
+    "$@"
+    sleep 0.5 # let the postmaster reap exited backends (their CPU then shows in its cutime)
+    a1=$(proc_ticks "$API_PID"); p1=$(pg_ticks); read -r b1 t1 <<<"$(busy_ticks)"
+    API_CPU[$name]=$(( (a1 - a0) * 1000000 / HZ ))   # microseconds
+    PG_CPU[$name]=$(( (p1 - p0) * 1000000 / HZ ))
+    BUSY[$name]=$(( t1 > t0 ? (b1 - b0) * 100 / (t1 - t0) : 0 ))
+}
+
+declare -A RPS P50 P99 P999 REQS ERRS
+run_wrk() { # name connections url [ids file]
+    local name=$1 conns=$2 url=$3 ids=${4:-} out=$BENCH_DIR/wrk-$1.txt threads=$THREADS perf_pid=""
+    [ "$conns" -lt "$threads" ] && threads=$conns
+    if [ "$WARMUP" -gt 0 ]; then
+        BENCH_IDS_FILE=$ids wrk -t"$threads" -c"$conns" -d"${WARMUP}s" -s "$HERE/lib/wrk.lua" "$url" >/dev/null
+    fi
+    if [ "$PERF" = 1 ] && command -v perf >/dev/null 2>&1; then
+        perf record -F 499 -p "$API_PID" -o "$BENCH_DIR/perf-$name.data" -- sleep "$DURATION" >/dev/null 2>&1 &
+        perf_pid=$!
+    fi
+    log "wrk $name: $conns connections, ${DURATION}s"
+    measure "$name" env BENCH_IDS_FILE="$ids" \
+        wrk -t"$threads" -c"$conns" -d"${DURATION}s" --latency -s "$HERE/lib/wrk.lua" "$url" >"$out"
+    if [ -n "$perf_pid" ]; then
+        wait "$perf_pid" || true
+        demangle="cat"
+        command -v swift >/dev/null 2>&1 && demangle="swift demangle --simplified"
+        perf report -i "$BENCH_DIR/perf-$name.data" --no-children --sort dso,symbol --stdio 2>/dev/null \
+            | grep -v '^$' | head -400 | $demangle >"$BENCH_DIR/perf-$name.txt" || true
+        log "perf profile: $BENCH_DIR/perf-$name.txt"
+    fi
+    local line; line=$(grep '^BENCH ' "$out") || { cat "$out" >&2; exit 1; }
+    local requests duration non2xx sockerr p50 p99 p999
+    requests=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$line")
+    duration=$(sed -E 's/.*duration_us=([0-9]+).*/\1/' <<<"$line")
+    non2xx=$(sed -E 's/.*non2xx=([0-9]+).*/\1/' <<<"$line")
+    sockerr=$(sed -E 's/.*socket_errors=([0-9]+).*/\1/' <<<"$line")
+    p50=$(sed -E 's/.* p50_us=([0-9]+).*/\1/' <<<"$line")
+    p99=$(sed -E 's/.* p99_us=([0-9]+).*/\1/' <<<"$line")
+    p999=$(sed -E 's/.* p999_us=([0-9]+).*/\1/' <<<"$line")
+    REQS[$name]=$requests
+    ERRS[$name]=$((non2xx + sockerr))
+    RPS[$name]=$(echo "scale=0; $requests * 1000000 / $duration" | bc)
+    P50[$name]=$(echo "scale=2; $p50 / 1000" | bc | sed 's/^\./0./')
+    P99[$name]=$(echo "scale=2; $p99 / 1000" | bc | sed 's/^\./0./')
+    P999[$name]=$(echo "scale=2; $p999 / 1000" | bc | sed 's/^\./0./')
+}
+
+API=http://127.0.0.1:$API_PORT
+LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
+
+run_wrk get "$CONNS" "$API/api/hyperfleet/v1/clusters/" "$IDS_FILE"
+
+log "pgbench -S -M prepared -c $CONNS -j $THREADS -T $DURATION"
+measure pgbench "$PGBENCH" -S -M prepared -c "$CONNS" -j "$THREADS" -T "$DURATION" -n \
+    -h 127.0.0.1 -p "$PGPORT" -U postgres pgbench >"$BENCH_DIR/pgbench.txt" 2>&1 \
+    || { cat "$BENCH_DIR/pgbench.txt" >&2; exit 1; }
+TPS=$(awk -F'= ' '/^tps/ {split($2, a, " "); printf "%d", a[1]; exit}' "$BENCH_DIR/pgbench.txt")
+PGB_LAT=$(awk -F'= ' '/^latency average/ {split($2, a, " "); print a[1]; exit}' "$BENCH_DIR/pgbench.txt")
+PGB_TX=$(awk -F': ' '/^number of transactions actually processed/ {split($2, a, "/"); print a[1]; exit}' "$BENCH_DIR/pgbench.txt")
+
+run_wrk list "$CONNS" "$API$LIST_PATH"
+run_wrk list1 1 "$API$LIST_PATH"
+
+# ---------------------------------------------------------------- 4. report
+ratio=$(echo "scale=1; ${RPS[get]} * 100 / $TPS" | bc)
+goal() { if [ "$1" = 1 ]; then echo "met"; else echo "MISSED"; fi; }
+ratio_ok=$(echo "${RPS[get]} * 100 >= 25 * $TPS" | bc)
+list_ok=$(echo "${P99[list]} < 20" | bc)
+list1_ok=$(echo "${P99[list1]} < 20" | bc)
+per_req() { # name count -> "api_us pg_us" per request
+    if [ "$2" -gt 0 ]; then echo "$(( API_CPU[$1] / $2 )) $(( PG_CPU[$1] / $2 ))"; else echo "- -"; fi
+}
+read -r get_api get_pg <<<"$(per_req get "${REQS[get]}")"
+read -r list_api list_pg <<<"$(per_req list "${REQS[list]}")"
+read -r list1_api list1_pg <<<"$(per_req list1 "${REQS[list1]}")"
+read -r _ pgb_pg <<<"$(per_req pgbench "${PGB_TX:-0}")"
+
+cat <<EOF
+
+== HyperFleet API benchmark  $(date -u +%Y-%m-%dT%H:%M:%SZ)
+machine    $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -g | awk '/^Mem:/ {print $2 " GiB RAM, " $7 " GiB available"}'), load avg at start $LOADAVG_START
+software   $("$PG_BIN/postgres" --version), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2), hyperfleet $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')
+parameters $CLUSTERS clusters (load ${LOAD_SECONDS%.*} s), ${DURATION}s runs after ${WARMUP}s warm-up, wrk -t$THREADS, pgbench -s $PGSCALE -j $THREADS,
+           API auth off, log warning, database pool $POOL_SIZE; all on loopback on this one machine
+list       GET $LIST_PATH
+           total=$GOT_TOTAL (expected $EXPECTED_TOTAL, checked), ${GOT_ITEMS} items/page
+
+| run                              | conns |    req/s |  p50 ms |  p99 ms | p99.9 ms | errors | CPU busy | API us/req | PG us/req |
+|----------------------------------|------:|---------:|--------:|--------:|---------:|-------:|---------:|-----------:|----------:|
+EOF
+printf '| %-32s | %5s | %8s | %7s | %7s | %8s | %6s | %7s%% | %10s | %9s |\n' \
+    "GET /clusters/{id} (wrk)" "$CONNS" "${RPS[get]}" "${P50[get]}" "${P99[get]}" "${P999[get]}" "${ERRS[get]}" "${BUSY[get]}" "$get_api" "$get_pg"
+printf '| %-32s | %5s | %8s | %7s | %7s | %8s | %6s | %7s%% | %10s | %9s |\n' \
+    "pgbench -S -M prepared" "$CONNS" "$TPS" "-" "-" "-" "-" "${BUSY[pgbench]}" "-" "$pgb_pg"
+printf '| %-32s | %5s | %8s | %7s | %7s | %8s | %6s | %7s%% | %10s | %9s |\n' \
+    "list env=prod & Ready, 20/page" "$CONNS" "${RPS[list]}" "${P50[list]}" "${P99[list]}" "${P999[list]}" "${ERRS[list]}" "${BUSY[list]}" "$list_api" "$list_pg"
+printf '| %-32s | %5s | %8s | %7s | %7s | %8s | %6s | %7s%% | %10s | %9s |\n' \
+    "list env=prod & Ready, 20/page" 1 "${RPS[list1]}" "${P50[list1]}" "${P99[list1]}" "${P999[list1]}" "${ERRS[list1]}" "${BUSY[list1]}" "$list1_api" "$list1_pg"
+cat <<EOF
+
+GET / pgbench  = ${RPS[get]} / $TPS = ${ratio} %   (goal >= 25 %: $(goal "$ratio_ok"))
+list p99       = ${P99[list]} ms at $CONNS conns, ${P99[list1]} ms at 1 conn   (goal < 20 ms: $(goal "$list_ok") / $(goal "$list1_ok"))
+pgbench latency average ${PGB_LAT} ms. CPU busy = whole machine; API/PG us/req = CPU time of the API process /
+of all PostgreSQL processes divided by requests (pgbench row: per transaction).
+EOF
+
+if [ "$EXPLAIN" = 1 ]; then
+    echo
+    echo "== EXPLAIN (ANALYZE, BUFFERS) of the list's statements (as the store sends them, bound parameters inlined)"
+    FILTER="(labels @> jsonb_build_object('env'::text,'prod'::text)) AND (status_phase = 'Ready')"
+    psql_db -d "$DB" -c "EXPLAIN (ANALYZE, BUFFERS) SELECT count(*) AS total FROM clusters WHERE $FILTER"
+    psql_db -d "$DB" -c "EXPLAIN (ANALYZE, BUFFERS) SELECT id, name, spec::text AS spec, labels::text AS labels, generation,
+        created_time, updated_time, created_by, updated_by, deleted_time, deleted_by, status_phase, status_observed_generation,
+        status_last_transition_time, status_last_updated_time, status_conditions::text AS status_conditions
+        FROM clusters WHERE $FILTER ORDER BY created_time DESC, id DESC LIMIT 20 OFFSET 0"
+fi
+
+total_errors=$(( ERRS[get] + ERRS[list] + ERRS[list1] ))
+if [ "$total_errors" -gt 0 ]; then
+    echo "error responses during the runs: $total_errors (see $BENCH_DIR/wrk-*.txt; set BENCH_KEEP=1 to keep them)" >&2
+    exit 1
+fi
