@@ -216,7 +216,12 @@ run_wrk() { # name connections url [ids file]
 }
 
 API=http://127.0.0.1:$API_PORT
-LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
+# Other work on the machine skews every figure: measure CPU use for 2 s while our processes idle.
+read -r b0 t0 <<<"$(busy_ticks)"; sleep 2; read -r b1 t1 <<<"$(busy_ticks)"
+IDLE_BUSY=$(( t1 > t0 ? (b1 - b0) * 100 / (t1 - t0) : 0 ))
+if [ "$IDLE_BUSY" -gt 10 ]; then
+    log "warning: the machine was ${IDLE_BUSY}% busy before the runs: something else is using the CPUs"
+fi
 
 run_wrk get "$CONNS" "$API/api/hyperfleet/v1/clusters/" "$IDS_FILE"
 
@@ -248,7 +253,7 @@ read -r _ pgb_pg <<<"$(per_req pgbench "${PGB_TX:-0}")"
 cat <<EOF
 
 == HyperFleet API benchmark  $(date -u +%Y-%m-%dT%H:%M:%SZ)
-machine    $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -g | awk '/^Mem:/ {print $2 " GiB RAM, " $7 " GiB available"}'), load avg at start $LOADAVG_START
+machine    $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -g | awk '/^Mem:/ {print $2 " GiB RAM, " $7 " GiB available"}'), ${IDLE_BUSY}% busy just before the runs
 software   $("$PG_BIN/postgres" --version), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2), hyperfleet $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')
 parameters $CLUSTERS clusters (load ${LOAD_SECONDS%.*} s), ${DURATION}s runs after ${WARMUP}s warm-up, wrk -t$THREADS, pgbench -s $PGSCALE -j $THREADS,
            API auth off, log warning, database pool $POOL_SIZE; all on loopback on this one machine

@@ -53,5 +53,9 @@ if grep -q "unexpected error" "$PGDIR/api.log"; then
 fi
 log "conformance: no server errors, no schema violations"
 
+log "deployment checks (kustomize render, Kubernetes schemas, promtool, metric names)"
+bash scripts/check-deploy.sh >"$PGDIR/check-deploy.log" 2>&1 || { cat "$PGDIR/check-deploy.log" >&2; exit 1; }
+tail -1 "$PGDIR/check-deploy.log" | sed 's/^== summary: /deploy checks: /; s/ passed, \([0-9]*\) failed/ ok, \1 failing/'
+
 # The plain summary line, last: every swift test above passed (set -e stops at the first failure).
 echo "tests: $TEST_COUNT passed, 0 failed"

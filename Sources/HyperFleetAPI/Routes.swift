@@ -49,6 +49,18 @@ struct APIRoutes: Sendable {
                 let view = try await store.patch(.cluster(id: try id(context, "cluster_id")), patch, by: context.actor)
                 return try JSONResponse.make(view.cluster)
             }
+        case (.delete, "/clusters/{cluster_id}"):
+            return { request, context in
+                let outcome = try await store.delete(
+                    .cluster(id: try id(context, "cluster_id")), by: context.actor, force: try forceFlag(request))
+                return try JSONResponse.make(outcome.view.cluster, status: .accepted)
+            }
+        case (.delete, "/clusters/{cluster_id}/nodepools/{nodepool_id}"):
+            return { request, context in
+                let target = ResourceTarget.nodePool(clusterID: try id(context, "cluster_id"), id: try id(context, "nodepool_id"))
+                let outcome = try await store.delete(target, by: context.actor, force: try forceFlag(request))
+                return try JSONResponse.make(outcome.view.nodePool, status: .accepted)
+            }
         case (.get, "/clusters/{cluster_id}/statuses"):
             return { request, context in
                 try JSONResponse.make(try await store.statuses(.cluster(id: try id(context, "cluster_id")), try listQuery(request)))
@@ -106,6 +118,16 @@ struct APIRoutes: Sendable {
     private func readPatch(_ request: Request) async throws -> ResourcePatch {
         let body = try await RequestBodyReader.read(request, limit: maxBodyBytes, allowMergePatch: true)
         return try RequestValidation.patch(body.bytes, mode: body.mergePatch ? .merge : .replace).get()
+    }
+
+    /// `?force=true` on DELETE; anything but true/false is a 400.
+    private func forceFlag(_ request: Request) throws -> Bool {
+        guard let value = request.uri.queryParameters["force"] else { return false }
+        switch value.lowercased() {
+        case "true": return true
+        case "false": return false
+        default: throw APIError(.validation, "force must be true or false", details: [FieldError(field: "force", error: "must be true or false")])
+        }
     }
 
     private func listQuery(_ request: Request) throws -> ListQuery {

@@ -97,6 +97,7 @@ extension ResourceStore {
             let stored = StatusRecord(status: merged, observedTime: report.observedTime)
             if let existingIndex { records[existingIndex] = stored } else { records.append(stored) }
             _ = try await reaggregate(record, type: target.type, statuses: records.map(\.status), now: now, on: connection)
+            try await finalizeIfComplete(record, target: target, statuses: records.map(\.status), on: connection)
             return merged
         }
     }

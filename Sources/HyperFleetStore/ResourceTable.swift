@@ -35,6 +35,8 @@ public enum ResourceType: String, Sendable, CaseIterable {
             TSLField(name: "updated_time", sql: "updated_time", type: .timestamp),
             TSLField(name: "created_by", sql: "created_by", type: .text),
             TSLField(name: "updated_by", sql: "updated_by", type: .text),
+            TSLField(name: "deleted_time", sql: "deleted_time", type: .timestamp),
+            TSLField(name: "deleted_by", sql: "deleted_by", type: .text),
             TSLField(name: "status.phase", sql: "status_phase", type: .text),
             TSLField(name: "status.observed_generation", sql: "status_observed_generation", type: .integer),
             TSLField(name: "status.last_transition_time", sql: "status_last_transition_time", type: .timestamp),

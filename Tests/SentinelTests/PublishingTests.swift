@@ -58,6 +58,27 @@ struct PublishingTests {
         }
     }
 
+    @Test func deletionPublishesDeletedOnceThenBacksOff() async throws {
+        try await SentinelHarness.run { h in
+            let engine = h.engine()
+            let cluster = try await h.createCluster("going")
+            try await h.drain(engine)
+            try await h.events.waitFor(1)
+            _ = try await h.store.delete(.cluster(id: cluster.id), by: "ops@example.com", force: false)
+            try await h.drain(engine)
+            let events = try await h.events.waitFor(2)
+            #expect(events.last?.reason == "deleted")
+            #expect(events.last?.data?.at("deleted") == .bool(true))
+            #expect(events.last?.data?.at("generation") == .int(2))
+            try await h.drain(engine)
+            #expect(try await h.events.settle() == 2, "deleted is published once")
+            h.clock.advance(by: .seconds(30))
+            try await h.drain(engine)
+            let later = try await h.events.waitFor(3)
+            #expect(later.last?.reason == "not_ready_backoff")
+        }
+    }
+
     @Test func nodePoolEventsCarryOwnerReferences() async throws {
         try await SentinelHarness.run { h in
             let engine = h.engine()

@@ -1,5 +1,5 @@
 -- Loads :n clusters (psql variable) into a migrated HyperFleet database in one statement, then
--- ANALYZE. Row i (0-based): labels.env = prod/staging/dev by i % 3, status.phase Ready when i is even
+-- VACUUM ANALYZE. Row i (0-based): labels.env = prod/staging/dev by i % 3, status.phase Ready when i is even
 -- (else NotReady), so `env=prod and Ready` is exactly the rows with i % 6 = 0.
 -- Ids follow the server's format: 20 bytes (4-byte Unix seconds of created_time, then 16 pseudo-random
 -- bytes from md5(i)) in lowercase base32hex = 32 characters of [0-9a-v], unique, sortable by time.
@@ -47,4 +47,5 @@ FROM (
     FROM generate_series(0, :n - 1) AS i
 ) AS t;
 
-ANALYZE clusters;
+-- VACUUM too: sets the visibility map (index-only scans), as autovacuum would shortly after a bulk insert.
+VACUUM (ANALYZE) clusters;
