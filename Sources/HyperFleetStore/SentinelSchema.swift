@@ -1,6 +1,21 @@
 /// Migration 2: the Sentinel's own tables and the triggers that feed them. The API's code never
 /// writes these tables; the triggers do, in the same transaction as the API's write.
 extension Schema {
+    /// Change rows on insert and delete, and on updates that can change a decision.
+    static func resourceTriggers(_ table: String) -> String {
+        """
+        CREATE TRIGGER \(table)_sentinel_insert AFTER INSERT OR DELETE ON \(table)
+                FOR EACH ROW EXECUTE FUNCTION hyperfleet_sentinel_resource_changed();
+            CREATE TRIGGER \(table)_sentinel_update AFTER UPDATE ON \(table)
+                FOR EACH ROW WHEN (OLD.generation IS DISTINCT FROM NEW.generation
+                    OR OLD.deleted_time IS DISTINCT FROM NEW.deleted_time
+                    OR OLD.status_phase IS DISTINCT FROM NEW.status_phase
+                    OR OLD.status_last_transition_time IS DISTINCT FROM NEW.status_last_transition_time
+                    OR OLD.status_conditions IS DISTINCT FROM NEW.status_conditions)
+                EXECUTE FUNCTION hyperfleet_sentinel_resource_changed();
+        """
+    }
+
     static let sentinelV2 = """
         -- The last acknowledged event per resource, and when to look at it again.
         CREATE TABLE sentinel_records (
@@ -72,24 +87,8 @@ extension Schema {
         END
         $$;
 
-        CREATE TRIGGER clusters_sentinel_insert AFTER INSERT OR DELETE ON clusters
-            FOR EACH ROW EXECUTE FUNCTION hyperfleet_sentinel_resource_changed();
-        CREATE TRIGGER clusters_sentinel_update AFTER UPDATE ON clusters
-            FOR EACH ROW WHEN (OLD.generation IS DISTINCT FROM NEW.generation
-                OR OLD.deleted_time IS DISTINCT FROM NEW.deleted_time
-                OR OLD.status_phase IS DISTINCT FROM NEW.status_phase
-                OR OLD.status_last_transition_time IS DISTINCT FROM NEW.status_last_transition_time
-                OR OLD.status_conditions IS DISTINCT FROM NEW.status_conditions)
-            EXECUTE FUNCTION hyperfleet_sentinel_resource_changed();
-        CREATE TRIGGER nodepools_sentinel_insert AFTER INSERT OR DELETE ON nodepools
-            FOR EACH ROW EXECUTE FUNCTION hyperfleet_sentinel_resource_changed();
-        CREATE TRIGGER nodepools_sentinel_update AFTER UPDATE ON nodepools
-            FOR EACH ROW WHEN (OLD.generation IS DISTINCT FROM NEW.generation
-                OR OLD.deleted_time IS DISTINCT FROM NEW.deleted_time
-                OR OLD.status_phase IS DISTINCT FROM NEW.status_phase
-                OR OLD.status_last_transition_time IS DISTINCT FROM NEW.status_last_transition_time
-                OR OLD.status_conditions IS DISTINCT FROM NEW.status_conditions)
-            EXECUTE FUNCTION hyperfleet_sentinel_resource_changed();
+        \(resourceTriggers("clusters"))
+        \(resourceTriggers("nodepools"))
 
         CREATE FUNCTION hyperfleet_sentinel_status_changed() RETURNS trigger LANGUAGE plpgsql AS $$
         DECLARE

@@ -62,8 +62,9 @@ struct APIServer {
     let configuration: APIConfiguration
     let metricsText: @Sendable () -> String
 
-    func run() async throws {
-        let logger = Logger(label: "hyperfleet.api")
+    /// The API's services in start order (shutdown runs in reverse: readiness flips first, then the
+    /// API drains, then the ops servers stop). The caller closes the returned pool after the group ends.
+    func services(logger: Logger) async throws -> (services: [any Service], pool: PostgresPool) {
         let pool = PostgresPool(configuration: configuration.database.postgres, logger: logger)
         if configuration.migrateOnStart {
             try await Schema.prepare(
@@ -98,25 +99,37 @@ struct APIServer {
         if let authenticator {
             services.insert(ClosureService("jwks-refresh") { await authenticator.runRefreshLoop() }, at: 0)
         }
-        var groupConfiguration = ServiceGroupConfiguration(
-            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        groupConfiguration.maximumGracefulShutdownDuration = configuration.server.shutdownTimeout
-        let group = ServiceGroup(configuration: groupConfiguration)
+        return (services, pool)
+    }
+
+    func run() async throws {
+        let logger = Logger(label: "hyperfleet.api")
+        let (services, pool) = try await self.services(logger: logger)
         logger.info("hyperfleet api listening", metadata: [
             "api": "\(configuration.server.host):\(configuration.server.port)",
             "health": "\(configuration.server.host):\(configuration.server.healthPort)",
             "metrics": "\(configuration.server.host):\(configuration.server.metricsPort)",
             "database": "\(configuration.database.postgres.redactedDescription)",
         ])
-        do {
-            try await group.run()
-        } catch {
-            await pool.close()
-            throw error
-        }
-        await pool.close()
+        try await runGroup(services, shutdownTimeout: configuration.server.shutdownTimeout, logger: logger) { await pool.close() }
         logger.info("hyperfleet api stopped")
     }
+}
+
+/// Runs services in one group with SIGTERM/SIGINT as graceful shutdown, then `cleanup`, also on error.
+func runGroup(
+    _ services: [any Service], shutdownTimeout: Duration, logger: Logger, cleanup: () async -> Void
+) async throws {
+    var groupConfiguration = ServiceGroupConfiguration(
+        services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+    groupConfiguration.maximumGracefulShutdownDuration = shutdownTimeout
+    do {
+        try await ServiceGroup(configuration: groupConfiguration).run()
+    } catch {
+        await cleanup()
+        throw error
+    }
+    await cleanup()
 }
 
 /// Database pool gauges, refreshed every second.

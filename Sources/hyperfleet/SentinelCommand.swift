@@ -49,8 +49,10 @@ struct SentinelCommand: AsyncParsableCommand {
 
 /// Wires the Sentinel process: pool, producer, topics, engine, ops servers, shutdown.
 enum SentinelProcess {
-    static func run(_ configuration: SentinelConfiguration, metricsText: @escaping @Sendable () -> String) async throws {
-        let logger = Logger(label: "hyperfleet.sentinel")
+    /// The Sentinel's services in start order, and the pool to close after the group ends.
+    static func services(
+        _ configuration: SentinelConfiguration, metricsText: @escaping @Sendable () -> String, logger: Logger
+    ) async throws -> (services: [any Service], pool: PostgresPool) {
         let pool = PostgresPool(configuration: configuration.database.postgres, logger: logger)
         var properties = configuration.kafka.properties
         if properties["message.timeout.ms"] == nil {
@@ -77,18 +79,19 @@ enum SentinelProcess {
         let sentinel = SentinelService(
             engine: engine, listenConfiguration: configuration.database.postgres, pollInterval: configuration.pollInterval,
             staleCheckInterval: configuration.staleCheckInterval, shutdownTimeout: configuration.shutdownTimeout)
-        let health = buildHealthApplication(host: configuration.host, port: configuration.healthPort, readiness: readiness, logger: logger)
-        let metrics = buildMetricsApplication(host: configuration.host, port: configuration.metricsPort, render: metricsText, logger: logger)
-        var groupConfiguration = ServiceGroupConfiguration(
-            services: [.init(service: health), .init(service: metrics), .init(service: sentinel), .init(service: ReadinessShutdownService(readiness: readiness))],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownTimeout + .seconds(5)
-        do {
-            try await ServiceGroup(configuration: groupConfiguration).run()
-        } catch {
-            await pool.close()
-            throw error
+        var services: [any Service] = [
+            buildHealthApplication(host: configuration.host, port: configuration.healthPort, readiness: readiness, logger: logger)
+        ]
+        if configuration.metricsPort != 0 {
+            services.append(buildMetricsApplication(host: configuration.host, port: configuration.metricsPort, render: metricsText, logger: logger))
         }
-        await pool.close()
+        services += [sentinel, ReadinessShutdownService(readiness: readiness)]
+        return (services, pool)
+    }
+
+    static func run(_ configuration: SentinelConfiguration, metricsText: @escaping @Sendable () -> String) async throws {
+        let logger = Logger(label: "hyperfleet.sentinel")
+        let (services, pool) = try await self.services(configuration, metricsText: metricsText, logger: logger)
+        try await runGroup(services, shutdownTimeout: configuration.shutdownTimeout + .seconds(5), logger: logger) { await pool.close() }
     }
 }

@@ -12,7 +12,8 @@ struct StaleAdapterTests {
     /// A required adapter that never reports: one episode (metric, alert event), then recovery.
     @Test func silentAdapterOpensOneEpisodeAndRecovers() async throws {
         _ = TestMetrics.registry  // metrics recorded before the backend is bootstrapped would be lost
-        try await SentinelHarness.run { h in
+        // Gauges are process-wide: an adapter name no other test uses keeps their labels to this test.
+        try await SentinelHarness.run(clusterAdapters: ["validation", "dns-probe"]) { h in
             let engine = h.engine()
             let monitor = StaleAdapterMonitor(engine: engine)
             var clusters: [Cluster] = []
@@ -23,7 +24,7 @@ struct StaleAdapterTests {
             }
             let fresh = try await monitor.check(.clusters)
             #expect(fresh.stale.isEmpty)
-            // dns never reported; validation reports keep coming. After stale_adapter_after (1200 s):
+            // dns-probe never reported; validation reports keep coming. After stale_adapter_after (1200 s):
             h.clock.advance(by: .seconds(1300))
             for cluster in clusters { try await h.report(cluster.id, adapter: "validation", generation: 1) }
             // validation's reports carry the real clock; move them into the simulated present.
@@ -31,32 +32,32 @@ struct StaleAdapterTests {
                 "UPDATE sentinel_adapter_liveness SET last_report_time = $1::timestamptz WHERE adapter = 'validation'",
                 [h.clock.now().sqlText])
             let first = try await monitor.check(.clusters)
-            #expect(first.stale.map(\.adapter) == ["dns"])
+            #expect(first.stale.map(\.adapter) == ["dns-probe"])
             #expect(first.stale.first?.count == 3)
             #expect(Set(first.stale.first?.sampleIDs ?? []) == Set(clusters.map(\.id)))
-            #expect(first.opened.map(\.adapter) == ["dns"])
-            #expect(TestMetrics.value(#"hyperfleet_sentinel_stale_adapters{resource_type="clusters",adapter="dns"}"#) == 3)
+            #expect(first.opened.map(\.adapter) == ["dns-probe"])
+            #expect(TestMetrics.value(#"hyperfleet_sentinel_stale_adapters{resource_type="clusters",adapter="dns-probe"}"#) == 3)
             #expect(TestMetrics.value(#"hyperfleet_sentinel_stale_adapters{resource_type="clusters",adapter="validation"}"#) == 0)
-            #expect((TestMetrics.value(#"hyperfleet_sentinel_adapter_report_age_seconds{resource_type="clusters",adapter="dns"}"#) ?? 0) >= 1300)
+            #expect((TestMetrics.value(#"hyperfleet_sentinel_adapter_report_age_seconds{resource_type="clusters",adapter="dns-probe"}"#) ?? 0) >= 1300)
             // The same episode is not announced again, by this replica or another.
             #expect(try await monitor.check(.clusters).opened.isEmpty)
             #expect(try await StaleAdapterMonitor(engine: h.engine(replica: "other")).check(.clusters).opened.isEmpty)
             let alerts = try await h.events.waitFor(1, on: "hyperfleet-alerts")
             #expect(alerts.count == 1)
             #expect(alerts.first?.header("ce_type") == "com.redhat.hyperfleet.adapter.stale")
-            #expect(alerts.first?.data?.at("adapter") == .string("dns"))
+            #expect(alerts.first?.data?.at("adapter") == .string("dns-probe"))
             #expect(alerts.first?.data?.at("resources") == .int(3))
 
-            // dns comes back.
-            for cluster in clusters { try await h.report(cluster.id, adapter: "dns", generation: 1) }
+            // dns-probe comes back.
+            for cluster in clusters { try await h.report(cluster.id, adapter: "dns-probe", generation: 1) }
             _ = try await h.pool.query(
                 "UPDATE sentinel_adapter_liveness SET last_report_time = $1::timestamptz", [h.clock.now().sqlText])
             let recovered = try await monitor.check(.clusters)
             #expect(recovered.stale.isEmpty)
-            #expect(recovered.closed.map(\.adapter) == ["dns"])
+            #expect(recovered.closed.map(\.adapter) == ["dns-probe"])
             let both = try await h.events.waitFor(2, on: "hyperfleet-alerts")
             #expect(both.last?.header("ce_type") == "com.redhat.hyperfleet.adapter.recovered")
-            #expect(TestMetrics.value(#"hyperfleet_sentinel_stale_adapters{resource_type="clusters",adapter="dns"}"#) == 0)
+            #expect(TestMetrics.value(#"hyperfleet_sentinel_stale_adapters{resource_type="clusters",adapter="dns-probe"}"#) == 0)
         }
     }
 

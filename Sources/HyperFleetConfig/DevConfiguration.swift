@@ -1,0 +1,75 @@
+/// `hyperfleet dev` settings (`config/dev.yaml`, `HYPERFLEET_DEV_*`): ports and short timings.
+public struct DevConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var apiPort = 8000
+    public var healthPort = 8080
+    public var metricsPort = 9090
+    public var sentinelHealthPort = 8081
+    public var postgresPort = 55432
+    public var pollInterval: Duration = .seconds(1)
+    public var debounce: Duration = .milliseconds(500)
+    public var notReadyBackoff = (base: Duration.seconds(1), max: Duration.seconds(10))
+    public var failedBackoff = (base: Duration.seconds(2), max: Duration.seconds(30))
+    public var maxAgeReady: Duration = .seconds(60)
+    public var staleAdapterAfter: Duration = .seconds(120)
+    public var staleCheckInterval: Duration = .seconds(5)
+    public var jobDuration: Duration = .milliseconds(200)
+
+    public init() {}
+
+    public static func load(file: String?, environment: [String: String]) throws -> DevConfiguration {
+        let reader = try ConfigReader(file: file, environment: environment, prefix: "HYPERFLEET_DEV")
+        var c = DevConfiguration()
+        c.host = try reader.string("host", default: c.host)
+        c.apiPort = try reader.int("api_port", default: c.apiPort, range: 1...65535)
+        c.healthPort = try reader.int("health_port", default: c.healthPort, range: 1...65535)
+        c.metricsPort = try reader.int("metrics_port", default: c.metricsPort, range: 1...65535)
+        c.sentinelHealthPort = try reader.int("sentinel_health_port", default: c.sentinelHealthPort, range: 1...65535)
+        c.postgresPort = try reader.int("postgres_port", default: c.postgresPort, range: 1...65535)
+        c.pollInterval = try reader.duration("poll_interval", default: c.pollInterval)
+        c.debounce = try reader.duration("debounce", default: c.debounce)
+        c.notReadyBackoff.base = try reader.duration("not_ready_backoff_base", default: c.notReadyBackoff.base)
+        c.notReadyBackoff.max = try reader.duration("not_ready_backoff_max", default: c.notReadyBackoff.max)
+        c.failedBackoff.base = try reader.duration("failed_backoff_base", default: c.failedBackoff.base)
+        c.failedBackoff.max = try reader.duration("failed_backoff_max", default: c.failedBackoff.max)
+        c.maxAgeReady = try reader.duration("max_age_ready", default: c.maxAgeReady)
+        c.staleAdapterAfter = try reader.duration("stale_adapter_after", default: c.staleAdapterAfter)
+        c.staleCheckInterval = try reader.duration("stale_check_interval", default: c.staleCheckInterval)
+        c.jobDuration = try reader.duration("job_duration", default: c.jobDuration)
+        try reader.rejectUnknownKeys()
+        return c
+    }
+
+    /// The Sentinel configuration of the dev stack: both types, these timings, this database and broker.
+    public func sentinel(databaseURL: String, brokers: String) -> SentinelConfiguration {
+        var s = SentinelConfiguration()
+        s.database.url = databaseURL
+        s.kafka.brokers = brokers
+        s.pollInterval = pollInterval
+        s.debounce = debounce
+        s.notReadyBackoff = .init(base: notReadyBackoff.base, max: notReadyBackoff.max)
+        s.failedBackoff = .init(base: failedBackoff.base, max: failedBackoff.max)
+        s.maxAgeReady = maxAgeReady
+        s.staleAdapterAfter = staleAdapterAfter
+        s.staleCheckInterval = staleCheckInterval
+        s.claimLease = .seconds(30)
+        s.kafka.properties = ["message.timeout.ms": "5000"]
+        s.host = host
+        s.healthPort = sentinelHealthPort
+        s.metricsPort = 0  // the API's metrics port serves the whole process
+        return s
+    }
+
+    /// The API configuration of the dev stack: auth off, loopback, migrations at start.
+    public func api(databaseURL: String) -> APIConfiguration {
+        var a = APIConfiguration()
+        a.server.host = host
+        a.server.port = apiPort
+        a.server.healthPort = healthPort
+        a.server.metricsPort = metricsPort
+        a.database.url = databaseURL
+        a.auth.enabled = false
+        a.migrateOnStart = true
+        return a
+    }
+}
