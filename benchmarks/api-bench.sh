@@ -92,8 +92,8 @@ log "PostgreSQL on 127.0.0.1:$PGPORT (data: $PGDIR)"
 pg_start "$PGDIR" "$PGPORT"
 PG_STARTED=1
 psql_db -d postgres -c "CREATE DATABASE $DB" -c "CREATE DATABASE pgbench"
-# From the work directory (no config/api.yaml): embedded defaults. `migrate` validates the whole
-# configuration, auth included, so auth is turned off for it too.
+# From the work directory (no config/api.yaml): embedded defaults. HYPERFLEET_AUTH_ENABLED=false here
+# and below: before commit 6afa4e3 the configuration (auth included) was validated before flags applied.
 (cd "$BENCH_DIR" && HYPERFLEET_AUTH_ENABLED=false exec "$BIN" migrate --database-url "$DB_URL") >"$BENCH_DIR/migrate.log" 2>&1 \
     || { cat "$BENCH_DIR/migrate.log" >&2; exit 1; }
 
@@ -118,12 +118,11 @@ log "pgbench -i -s $PGSCALE"
 "$PGBENCH" -i -q -s "$PGSCALE" -h 127.0.0.1 -p "$PGPORT" -U postgres pgbench >"$BENCH_DIR/pgbench-init.log" 2>&1 \
     || { cat "$BENCH_DIR/pgbench-init.log" >&2; exit 1; }
 psql_db -d pgbench -c "VACUUM ANALYZE"
+psql_db -d postgres -c "CHECKPOINT" # write the loaded pages now, not during the runs
 
 # ---------------------------------------------------------------- 2. the API
 log "hyperfleet api on 127.0.0.1:$API_PORT (health $HEALTH_PORT, metrics $METRICS_PORT)"
 # Run from the work directory: no config/api.yaml there, so embedded defaults + these overrides.
-# HYPERFLEET_AUTH_ENABLED=false as well as --no-auth: the configuration is validated (auth needs a
-# JWKS when enabled) before the flag is applied.
 (cd "$BENCH_DIR" && HYPERFLEET_SERVER_HEALTH_PORT=$HEALTH_PORT HYPERFLEET_SERVER_METRICS_PORT=$METRICS_PORT \
     HYPERFLEET_LOG_LEVEL=warning HYPERFLEET_AUTH_ENABLED=false exec "$BIN" api --no-auth --host 127.0.0.1 --port "$API_PORT" --database-url "$DB_URL") \
     >"$BENCH_DIR/api.log" 2>&1 &
@@ -216,11 +215,13 @@ run_wrk() { # name connections url [ids file]
 }
 
 API=http://127.0.0.1:$API_PORT
-# Other work on the machine skews every figure: measure CPU use for 2 s while our processes idle.
-read -r b0 t0 <<<"$(busy_ticks)"; sleep 2; read -r b1 t1 <<<"$(busy_ticks)"
-IDLE_BUSY=$(( t1 > t0 ? (b1 - b0) * 100 / (t1 - t0) : 0 ))
+# Other work on the machine skews every figure: measure for 3 s, while no load runs, the CPU used by
+# processes that are neither the API nor PostgreSQL.
+measure idle sleep 3
+IDLE_BUSY=$(( BUSY[idle] - (API_CPU[idle] + PG_CPU[idle]) * 100 / (3500000 * $(nproc)) ))
+[ "$IDLE_BUSY" -lt 0 ] && IDLE_BUSY=0
 if [ "$IDLE_BUSY" -gt 10 ]; then
-    log "warning: the machine was ${IDLE_BUSY}% busy before the runs: something else is using the CPUs"
+    log "warning: other processes kept the machine ${IDLE_BUSY}% busy before the runs: figures will be low"
 fi
 
 run_wrk get "$CONNS" "$API/api/hyperfleet/v1/clusters/" "$IDS_FILE"
@@ -253,7 +254,7 @@ read -r _ pgb_pg <<<"$(per_req pgbench "${PGB_TX:-0}")"
 cat <<EOF
 
 == HyperFleet API benchmark  $(date -u +%Y-%m-%dT%H:%M:%SZ)
-machine    $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -g | awk '/^Mem:/ {print $2 " GiB RAM, " $7 " GiB available"}'), ${IDLE_BUSY}% busy just before the runs
+machine    $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -g | awk '/^Mem:/ {print $2 " GiB RAM, " $7 " GiB available"}'), ${IDLE_BUSY}% busy with other processes just before the runs
 software   $("$PG_BIN/postgres" --version), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2), hyperfleet $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')
 parameters $CLUSTERS clusters (load ${LOAD_SECONDS%.*} s), ${DURATION}s runs after ${WARMUP}s warm-up, wrk -t$THREADS, pgbench -s $PGSCALE -j $THREADS,
            API auth off, log warning, database pool $POOL_SIZE; all on loopback on this one machine

@@ -73,15 +73,16 @@ struct TSLTranslator {
         case .label(let column, let key):
             let text = try labelValue(value, path)
             if op == .equal {
-                // Containment form so a GIN index on the labels column can serve equality.
-                return "(\(column) @> jsonb_build_object(\(bind(key, cast: "::text")), \(bind(text, cast: "::text"))))"
+                // Containment against one bound jsonb constant: a GIN index on the labels column serves
+                // it, and PostgreSQL does not rebuild the object per row as it would jsonb_build_object.
+                return "(\(column) @> \(bind(JSONText.object([(key, text)]), cast: "::jsonb")))"
             }
             return "(\(labelText(column, key)) \(op.rawValue) \(bind(text)))"
         case .condition(let column, let type):
             let status = try conditionValue(value, path)
             switch op {
             case .equal:
-                return "(\(column) @> jsonb_build_array(jsonb_build_object('type', \(bind(type, cast: "::text")), 'status', \(bind(status, cast: "::text")))))"
+                return "(\(column) @> \(bind("[" + JSONText.object([("type", type), ("status", status)]) + "]", cast: "::jsonb")))"
             case .notEqual:
                 return "(\(conditionStatus(column, type)) <> \(bind(status)))"
             default:
@@ -150,7 +151,7 @@ struct TSLTranslator {
             let exists = "jsonb_exists(\(column), \(bind(key, cast: "::text")))"
             return negated ? "(\(exists))" : "(NOT \(exists))"
         case .condition(let column, let type):
-            let exists = "\(column) @> jsonb_build_array(jsonb_build_object('type', \(bind(type, cast: "::text"))))"
+            let exists = "\(column) @> \(bind("[" + JSONText.object([("type", type)]) + "]", cast: "::jsonb"))"
             return negated ? "(\(exists))" : "(NOT (\(exists)))"
         }
     }
