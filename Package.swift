@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
@@ -65,9 +66,16 @@ let package = Package(
             "HyperFleetModel", "HyperFleetAuth", "Postgres", "SentinelCore",
             .product(name: "Yams", package: "Yams"),
         ]),
+        .target(name: "HyperFleetAdapter", dependencies: [
+            "HyperFleetModel", "Kafka", "HyperFleetConfig", "HyperFleetOps",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .executableTarget(name: "hyperfleet", dependencies: [
             "HyperFleetAPI", "HyperFleetConfig", "HyperFleetOps", "HyperFleetStore", "HyperFleetAuth", "Postgres",
-            "Sentinel", "SentinelCore", "Kafka",
+            "Sentinel", "SentinelCore", "Kafka", "HyperFleetAdapter",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
@@ -98,6 +106,12 @@ let package = Package(
             "HyperFleetTestSupport",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .testTarget(name: "AdapterTests", dependencies: [
+            "HyperFleetAdapter", "HyperFleetAPI", "HyperFleetStore", "HyperFleetModel", "Kafka", "Postgres", "PostgresTestSupport",
+            "HyperFleetTestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -53,6 +53,41 @@ if grep -q "unexpected error" "$PGDIR/api.log"; then
 fi
 log "conformance: no server errors, no schema violations"
 
+# The README's first command, end to end: `hyperfleet dev` on its own private PostgreSQL and embedded
+# Kafka; a cluster created with curl must reach Ready, and SIGINT must leave no process behind.
+log "dev stack: a cluster created with curl reaches Ready; Ctrl-C stops everything"
+DEV_PORT=$(free_port)
+DEV_ENV=(HYPERFLEET_DEV_API_PORT=$DEV_PORT HYPERFLEET_DEV_HEALTH_PORT=$(free_port) HYPERFLEET_DEV_METRICS_PORT=$(free_port)
+    HYPERFLEET_DEV_SENTINEL_HEALTH_PORT=$(free_port) HYPERFLEET_DEV_POSTGRES_PORT=$(free_port))
+env "${DEV_ENV[@]}" "$BIN" dev --fresh >"$PGDIR/dev.log" 2>&1 &
+DEV_PID=$!
+for _ in $(seq 1 300); do
+    grep -q "Ctrl-C stops everything" "$PGDIR/dev.log" && break
+    kill -0 "$DEV_PID" 2>/dev/null || { cat "$PGDIR/dev.log" >&2; exit 1; }
+    sleep 0.2
+done
+DEV_CID=$(curl -fsS -X POST "http://127.0.0.1:$DEV_PORT/api/hyperfleet/v1/clusters" -H 'Content-Type: application/json' \
+    -d '{"kind":"Cluster","name":"smoke","spec":{}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+PHASE=""
+for _ in $(seq 1 100); do
+    PHASE=$(curl -fsS "http://127.0.0.1:$DEV_PORT/api/hyperfleet/v1/clusters/$DEV_CID" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"]["phase"])')
+    [ "$PHASE" = Ready ] && break
+    sleep 0.2
+done
+kill -INT "$DEV_PID"
+DEV_STATUS=0
+wait "$DEV_PID" || DEV_STATUS=$?
+if [ "$PHASE" != Ready ] || [ "$DEV_STATUS" != 0 ]; then
+    log "dev stack failed: phase '$PHASE', exit status $DEV_STATUS"
+    tail -40 "$PGDIR/dev.log" >&2
+    exit 1
+fi
+if pgrep -f "hyperfleet-dev-$(id -u)-" >/dev/null; then
+    log "dev stack left a PostgreSQL running"
+    exit 1
+fi
+log "dev stack: Ready within seconds, clean exit, nothing left running"
+
 log "deployment checks (kustomize render, Kubernetes schemas, promtool, metric names)"
 bash scripts/check-deploy.sh >"$PGDIR/check-deploy.log" 2>&1 || { cat "$PGDIR/check-deploy.log" >&2; exit 1; }
 tail -1 "$PGDIR/check-deploy.log" | sed 's/^== summary: /deploy checks: /; s/ passed, \([0-9]*\) failed/ ok, \1 failing/'

@@ -74,8 +74,13 @@ public struct ClosureService: Service {
     }
 
     public func run() async throws {
-        // Background loops end with the graceful shutdown of the group.
-        try await cancelWhenGracefulShutdown { try await body() }
+        // Background loops end with the graceful shutdown of the group: being cancelled then is the
+        // normal way out, not a failure.
+        do {
+            try await cancelWhenGracefulShutdown { try await body() }
+        } catch is CancellationError {
+            return
+        }
     }
 }
 

@@ -40,10 +40,11 @@ struct DevPostgres {
         if FileManager.default.fileExists(atPath: dataRoot + "/data/postmaster.pid") {
             try? stop()  // left over from a run that did not stop cleanly
         }
+        // The server inherits pg_ctl's output: give it no pipe to hold open (its log is server.log).
         try run("\(Self.binaries)/pg_ctl", [
             "-D", dataRoot + "/data", "-l", dataRoot + "/server.log", "-w", "-t", "60",
             "-o", "-p \(port) -k \(dataRoot)/socket -c listen_addresses=127.0.0.1", "start",
-        ])
+        ], detached: true)
         let exists = try output("\(Self.binaries)/psql", [
             "-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-d", "postgres", "-tAc",
             "SELECT 1 FROM pg_database WHERE datname = 'hyperfleet'",
@@ -62,26 +63,37 @@ struct DevPostgres {
         isRoot && asOwner ? ("/usr/sbin/runuser", ["-u", "postgres", "--", executable] + arguments) : (executable, arguments)
     }
 
-    private func run(_ executable: String, _ arguments: [String], asOwner: Bool = true) throws {
-        _ = try output(executable, arguments, asOwner: asOwner)
+    private func run(_ executable: String, _ arguments: [String], asOwner: Bool = true, detached: Bool = false) throws {
+        _ = try output(executable, arguments, asOwner: asOwner, toNull: detached)
     }
 
+    /// Runs a command to completion with posix_spawn and waitpid (Foundation's Process can miss the
+    /// exit of a child whose own child, the server, lives on). Output goes to a temporary file, or to
+    /// /dev/null for `pg_ctl start`, whose server inherits it.
     @discardableResult
-    private func output(_ executable: String, _ arguments: [String], asOwner: Bool = true) throws -> String {
+    private func output(_ executable: String, _ arguments: [String], asOwner: Bool = true, toNull: Bool = false) throws -> String {
         let (path, args) = command(executable, arguments, asOwner: asOwner)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = args
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw DevError("\(URL(fileURLWithPath: executable).lastPathComponent) failed (\(process.terminationStatus)): \(text.suffix(800))")
+        let capture = toNull ? "/dev/null" : NSTemporaryDirectory() + "hyperfleet-dev-\(UUID().uuidString).out"
+        defer { if !toNull { try? FileManager.default.removeItem(atPath: capture) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, capture, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([path] + args).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw DevError("cannot run \(path): \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let text = toNull ? "" : ((try? String(contentsOfFile: capture, encoding: .utf8)) ?? "")
+        let exited = (status & 0x7f) == 0
+        let code = (status >> 8) & 0xff
+        guard exited, code == 0 else {
+            let detail = toNull ? ((try? String(contentsOfFile: dataRoot + "/server.log", encoding: .utf8)) ?? "") : text
+            throw DevError("\(URL(fileURLWithPath: executable).lastPathComponent) failed (status \(code)): \(detail.suffix(800))")
         }
         return text
     }

@@ -9,6 +9,6 @@ struct HyperFleet: AsyncParsableCommand {
             The API serves clusters, nodepools and adapter status reports over PostgreSQL; `migrate` prepares \
             the database. Configuration comes from a YAML file, then HYPERFLEET_* environment variables, then flags.
             """,
-        subcommands: [APICommand.self, MigrateCommand.self, SentinelCommand.self]
+        subcommands: [APICommand.self, MigrateCommand.self, SentinelCommand.self, AdapterCommand.self, DevCommand.self]
     )
 }
