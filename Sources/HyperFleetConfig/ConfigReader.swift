@@ -158,9 +158,23 @@ public final class ConfigReader {
         }
     }
 
-    /// A string -> string mapping (for pass-through properties such as librdkafka's).
+    /// A string -> string mapping (for pass-through properties such as librdkafka's). From the
+    /// environment it is `name=value` pairs separated by commas or newlines (values may hold `=`), so a
+    /// Secret can carry, for example, `sasl.password`.
     public func stringMap(_ key: String) throws -> [String: String] {
         guard let raw = try raw(key) else { return [:] }
+        if let text = raw as? String {
+            var map: [String: String] = [:]
+            for pair in text.split(whereSeparator: { $0 == "," || $0 == "\n" }) {
+                let trimmed = pair.trimmingCharacters(in: .whitespaces)
+                guard !trimmed.isEmpty else { continue }
+                guard let equals = trimmed.firstIndex(of: "="), equals != trimmed.startIndex else {
+                    throw ConfigError(key: key, "expected name=value pairs separated by commas, got '\(trimmed.prefix(40))'")
+                }
+                map[String(trimmed[..<equals])] = String(trimmed[trimmed.index(after: equals)...])
+            }
+            return map
+        }
         guard let map = raw as? [String: Any] else { throw ConfigError(key: key, "expected a mapping of strings") }
         return try map.mapValues { value in
             switch value {

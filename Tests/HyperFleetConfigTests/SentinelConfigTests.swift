@@ -47,6 +47,13 @@ struct SentinelConfigTests {
         #expect(configuration.kafka.properties["security.protocol"] == "SASL_SSL")
     }
 
+    @Test func kafkaPropertiesFromTheEnvironment() throws {
+        let configuration = try load("", ["HYPERFLEET_KAFKA_PROPERTIES": "security.protocol=SASL_SSL, sasl.password=a=b"])
+        #expect(configuration.kafka.properties == ["security.protocol": "SASL_SSL", "sasl.password": "a=b"])
+        #expect(!configuration.summary.contains("a=b"), "secrets are redacted in --check output")
+        #expect(throws: ConfigError.self) { try load("", ["HYPERFLEET_KAFKA_PROPERTIES": "novalue"]) }
+    }
+
     @Test(arguments: [
         ("max_age_ready: -5s", "max_age_ready"),
         ("pol_interval: 5s", "pol_interval"),
