@@ -5,7 +5,8 @@ let package = Package(
     name: "HyperFleet",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "hyperfleet", targets: ["hyperfleet"])
+        .executable(name: "hyperfleet", targets: ["hyperfleet"]),
+        .executable(name: "sentinel-bench", targets: ["SentinelBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -83,6 +84,13 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // Benchmarks of the Sentinel (benchmarks/sentinel-bench.sh); not part of the shipped binary.
+        .executableTarget(name: "SentinelBench", dependencies: [
+            "Sentinel", "SentinelCore", "Kafka", "Postgres", "HyperFleetStore", "HyperFleetModel",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], path: "Sources/SentinelBench"),
         .testTarget(name: "HyperFleetModelTests", dependencies: ["HyperFleetModel"]),
         .testTarget(name: "TSLTests", dependencies: ["TSL"]),
         .testTarget(name: "SentinelCoreTests", dependencies: ["SentinelCore"]),

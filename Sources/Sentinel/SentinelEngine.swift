@@ -24,8 +24,9 @@ public struct SentinelSettings: Sendable {
     public init() {}
 }
 
-/// A decision that publishes, between claim and record.
-struct PendingPublish: Sendable {
+/// A decision that publishes, between claim and record. `package` (opaque outside this module) only
+/// so that the benchmark can time `plan` alone.
+package struct PendingPublish: Sendable {
     var state: ResourceState
     var decision: Decision
     var reason: Reason
@@ -87,7 +88,8 @@ public final class SentinelEngine: Sendable {
     }
 
     /// Finds changed and due resources, decides, writes records and claims, in one transaction.
-    func plan(_ type: WatchedType) async throws -> ([PendingPublish], LookResult) {
+    /// `package` so that the benchmark (Sources/SentinelBench) can time a look without its publish.
+    package func plan(_ type: WatchedType) async throws -> ([PendingPublish], LookResult) {
         let now = clock.now()
         let limit = settings.batchSize
         return try await store.pool.withTransaction { connection in
@@ -136,7 +138,8 @@ public final class SentinelEngine: Sendable {
     }
 
     /// Publishes claimed decisions, then records what was acknowledged and releases what failed.
-    func publish(_ type: WatchedType, _ pending: [PendingPublish]) async throws -> (published: Int, failed: Int) {
+    /// `package` so that the benchmark can split a look's time between plan and publish.
+    package func publish(_ type: WatchedType, _ pending: [PendingPublish]) async throws -> (published: Int, failed: Int) {
         let sentAt = Date()
         let messages = pending.map { events.message(type, state: $0.state, reason: $0.reason, at: sentAt) }
         let results = await producer.send(messages)

@@ -123,8 +123,8 @@ struct SentinelStore: Sendable {
         let statuses = try await connection.query(
             """
             SELECT \(type.statusKey) AS rid, adapter, observed_generation, \(Self.micros("last_report_time")) AS reported,
-                (SELECT c ->> 'status' FROM jsonb_array_elements(conditions) c WHERE c ->> 'type' = 'Available' LIMIT 1) AS available,
-                (SELECT c ->> 'status' FROM jsonb_array_elements(conditions) c WHERE c ->> 'type' = 'Finalized' LIMIT 1) AS finalized
+                jsonb_path_query_first(conditions, '$[*] ? (@.type == "Available").status') #>> '{}' AS available,
+                jsonb_path_query_first(conditions, '$[*] ? (@.type == "Finalized").status') #>> '{}' AS finalized
             FROM \(type.statusTable) WHERE \(type.statusKey) = ANY($1::text[])
             """, [list])
         let records = try await connection.query(
