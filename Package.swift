@@ -121,6 +121,13 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
+        .testTarget(name: "EndToEndTests", dependencies: [
+            "HyperFleetAPI", "HyperFleetStore", "HyperFleetModel", "HyperFleetAdapter", "Sentinel", "SentinelCore", "Kafka", "Postgres",
+            "PostgresTestSupport", "HyperFleetTestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )
