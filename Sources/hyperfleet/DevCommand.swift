@@ -116,7 +116,7 @@ struct DevCommand: AsyncParsableCommand {
             "health": ["api": "http://\(dev.host):\(dev.healthPort)", "sentinel": "http://\(dev.host):\(dev.sentinelHealthPort)"],
             "metrics": "http://\(dev.host):\(dev.metricsPort)/metrics", "database": redacted(databaseURL),
             "adapters": files.map { $0.replacingOccurrences(of: ".yaml", with: "") },
-        ] as [String: Any], options: [.prettyPrinted, .sortedKeys])
+        ] as [String: Any], options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         let announce = ClosureService("announce") {
             try await waitForAPI(apiURL)
             try endpoints.write(to: state.appendingPathComponent("endpoints.json"))
