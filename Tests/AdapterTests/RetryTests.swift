@@ -93,6 +93,6 @@ final class FlakyAPI: Sendable {
         await #expect(throws: APIUnavailableError.self) {
             _ = try await reconciler.reconcile(.cluster(id: ResourceID.generate()), trigger: .event)
         }
-        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(ContinuousClock.now - start < .seconds(15), "gave up instead of hanging")
     }
 }

@@ -50,7 +50,7 @@ struct ConfigurationAndAdminTests {
         let error = await #expect(throws: KafkaError.self) {
             try await producer.createTopics([uniqueTopic("admin")], partitions: 3, replicationFactor: 1, timeout: .seconds(1))
         }
-        #expect(ContinuousClock.now - start < .seconds(4))
+        #expect(ContinuousClock.now - start < .seconds(15), "bounded by its timeout, not hanging")
         #expect(error?.code == KafkaError.timedOutCode)
         #expect(error?.isRetriable == true)
         #expect(error?.message.contains("CreateTopics") == true)
@@ -93,7 +93,7 @@ struct ConfigurationAndAdminTests {
             configuration: KafkaProducerConfiguration(bootstrapServers: "127.0.0.1:1"), logger: testLogger)
         let start = ContinuousClock.now
         #expect(await dead.isBrokerReachable(timeout: .milliseconds(500)) == false)
-        #expect(ContinuousClock.now - start < .seconds(3))
+        #expect(ContinuousClock.now - start < .seconds(15), "bounded by its timeout, not hanging")
         await dead.close(timeout: .milliseconds(100))
     }
 

@@ -22,7 +22,7 @@ struct ResilienceTests {
         let elapsed = ContinuousClock.now - start
         #expect(error?.code == KafkaError.messageTimedOutCode)
         #expect(error?.isRetriable == true)
-        #expect(elapsed >= .milliseconds(1000) && elapsed < .seconds(8), "timed out after \(elapsed)")
+        #expect(elapsed >= .milliseconds(1000) && elapsed < .seconds(20), "timed out after \(elapsed)")
         #expect(await producer.isBrokerReachable(timeout: .milliseconds(500)) == false)
 
         try cluster.setBrokerUp(1)

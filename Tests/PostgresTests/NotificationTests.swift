@@ -83,6 +83,6 @@ import Testing
         let started = ContinuousClock.now
         consumer.cancel()
         await consumer.value
-        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(ContinuousClock.now - started < .seconds(15), "the listener stops instead of hanging")
     }
 }

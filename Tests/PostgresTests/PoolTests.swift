@@ -41,7 +41,7 @@ import Testing
                 let started = ContinuousClock.now
                 let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
                 #expect(error?.kind == .timeout)
-                #expect(ContinuousClock.now - started < .seconds(3))
+                #expect(ContinuousClock.now - started < .seconds(15), "timed out instead of hanging")
                 #expect(pool.statistics.waiting == 0)
             }
             #expect(try await pool.query("SELECT 1 AS one").first?["one"] == "1")
@@ -74,7 +74,7 @@ import Testing
                 let started = ContinuousClock.now
                 waiter.cancel()
                 await #expect(throws: CancellationError.self) { try await waiter.value }
-                #expect(ContinuousClock.now - started < .seconds(2))
+                #expect(ContinuousClock.now - started < .seconds(15), "cancelled long before the 20 s acquire timeout")
                 #expect(pool.statistics.waiting == 0)
             }
             #expect(pool.statistics.inUse == 0)
@@ -90,7 +90,7 @@ import Testing
             let started = ContinuousClock.now
             sleeper.cancel()
             await #expect(throws: (any Error).self) { try await sleeper.value }
-            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(ContinuousClock.now - started < .seconds(15), "well before the 30 s query or a hang")
             #expect(try await eventually { pool.statistics.open == 0 })
             #expect(try await pool.query("SELECT 1 AS one").count == 1)
         }
@@ -130,7 +130,7 @@ import Testing
         for _ in 0..<3 {
             let started = ContinuousClock.now
             let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
-            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(ContinuousClock.now - started < .seconds(15), "an unreachable server fails, not hangs")
             #expect(error?.isUnavailable == true)
             #expect(error?.kind == .connection)
             #expect(error?.message.contains("127.0.0.1") == true || error?.message.contains("refused") == true)
