@@ -19,6 +19,7 @@
 #   BENCH_THREADS [2]       wrk threads and pgbench -j
 #   BENCH_CLUSTERS [100000] clusters loaded
 #   BENCH_PGBENCH_SCALE [10] pgbench -i scale (database `pgbench`, same server)
+#   BENCH_WRITES_PER_SECOND [10] PATCHes per second during the third list run (totals are recounted after writes)
 #   BENCH_EXPLAIN [0]       1: also print EXPLAIN (ANALYZE, BUFFERS) of the list's two statements
 #   BENCH_PERF [0]          1: record `perf` CPU profiles of the API during the GET and list runs
 #                           (needs perf; reports under $BENCH_DIR/perf-*.txt)
@@ -67,6 +68,7 @@ PG_STARTED=0
 cleanup() {
     local rc=$?
     trap - INT TERM EXIT
+    [ -n "${WRITER_PID:-}" ] && kill "$WRITER_PID" 2>/dev/null
     if [ -n "$API_PID" ]; then
         kill -TERM "$API_PID" 2>/dev/null || true
         wait "$API_PID" 2>/dev/null || true
@@ -237,6 +239,24 @@ PGB_TX=$(awk -F': ' '/^number of transactions actually processed/ {split($2, a, 
 run_wrk list "$CONNS" "$API$LIST_PATH"
 run_wrk list1 1 "$API$LIST_PATH"
 
+# The list again while clusters are being written: each committed write makes the next list count its
+# total again (the reused total is only valid until then), so this shows what writes cost the list.
+WRITES_PER_SECOND=${BENCH_WRITES_PER_SECOND:-10}
+writer() {
+    local n=0 id
+    while :; do
+        id=$(sed -n "$(( (RANDOM * 32768 + RANDOM) % CLUSTERS + 1 ))p" "$IDS_FILE")
+        curl -fsS -o /dev/null -X PATCH -H 'Content-Type: application/json' \
+            -d "{\"spec\":{\"bench_write\":$n}}" "$API/api/hyperfleet/v1/clusters/$id" || true
+        n=$((n + 1))
+        sleep "$(echo "scale=3; 1 / $WRITES_PER_SECOND" | bc)"
+    done
+}
+writer &
+WRITER_PID=$!
+run_wrk listw "$CONNS" "$API$LIST_PATH"
+kill "$WRITER_PID" 2>/dev/null; wait "$WRITER_PID" 2>/dev/null || true
+
 # ---------------------------------------------------------------- 4. report
 ratio=$(echo "scale=1; ${RPS[get]} * 100 / $TPS" | bc)
 goal() { if [ "$1" = 1 ]; then echo "met"; else echo "MISSED"; fi; }
@@ -249,6 +269,7 @@ per_req() { # name count -> "api_us pg_us" per request
 read -r get_api get_pg <<<"$(per_req get "${REQS[get]}")"
 read -r list_api list_pg <<<"$(per_req list "${REQS[list]}")"
 read -r list1_api list1_pg <<<"$(per_req list1 "${REQS[list1]}")"
+read -r listw_api listw_pg <<<"$(per_req listw "${REQS[listw]}")"
 read -r _ pgb_pg <<<"$(per_req pgbench "${PGB_TX:-0}")"
 
 cat <<EOF
@@ -272,6 +293,8 @@ printf '| %-32s | %5s | %8s | %7s | %7s | %8s | %6s | %7s%% | %10s | %9s |\n' \
     "list env=prod & Ready, 20/page" "$CONNS" "${RPS[list]}" "${P50[list]}" "${P99[list]}" "${P999[list]}" "${ERRS[list]}" "${BUSY[list]}" "$list_api" "$list_pg"
 printf '| %-32s | %5s | %8s | %7s | %7s | %8s | %6s | %7s%% | %10s | %9s |\n' \
     "list env=prod & Ready, 20/page" 1 "${RPS[list1]}" "${P50[list1]}" "${P99[list1]}" "${P999[list1]}" "${ERRS[list1]}" "${BUSY[list1]}" "$list1_api" "$list1_pg"
+printf '| %-32s | %5s | %8s | %7s | %7s | %8s | %6s | %7s%% | %10s | %9s |\n' \
+    "list, ${WRITES_PER_SECOND} PATCH/s alongside" "$CONNS" "${RPS[listw]}" "${P50[listw]}" "${P99[listw]}" "${P999[listw]}" "${ERRS[listw]}" "${BUSY[listw]}" "$listw_api" "$listw_pg"
 cat <<EOF
 
 GET / pgbench  = ${RPS[get]} / $TPS = ${ratio} %   (goal >= 25 %: $(goal "$ratio_ok"))
@@ -291,7 +314,7 @@ if [ "$EXPLAIN" = 1 ]; then
         FROM clusters WHERE $FILTER ORDER BY created_time DESC, id DESC LIMIT 20 OFFSET 0"
 fi
 
-total_errors=$(( ERRS[get] + ERRS[list] + ERRS[list1] ))
+total_errors=$(( ERRS[get] + ERRS[list] + ERRS[list1] + ERRS[listw] ))
 if [ "$total_errors" -gt 0 ]; then
     echo "error responses during the runs: $total_errors (see $BENCH_DIR/wrk-*.txt; set BENCH_KEEP=1 to keep them)" >&2
     exit 1

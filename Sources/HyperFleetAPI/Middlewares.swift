@@ -7,14 +7,14 @@ import Logging
 import Metrics
 import NIOCore
 import Postgres
+import Synchronization
 
 /// Takes a sane incoming `X-Request-ID` / `X-Operation-ID` or makes one, and echoes it.
 struct OperationIDMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
         var context = context
         let incoming = request.headers[.operationID] ?? request.headers[.requestID]
-        context.operationID = incoming.flatMap(Self.sane) ?? UUID().uuidString.lowercased()
-        context.logger[metadataKey: "operation_id"] = .string(context.operationID)
+        context.operationID = incoming.flatMap(Self.sane) ?? OperationIDs.next()
         var response = try await next(request, context)
         response.headers[.operationID] = context.operationID
         return response
@@ -25,6 +25,29 @@ struct OperationIDMiddleware: RouterMiddleware {
             value.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) && $0.isASCII || "-_.:".unicodeScalars.contains($0) })
         else { return nil }
         return value
+    }
+}
+
+/// Operation ids in UUID form: 64 random bits drawn once per process, then a counter. Unique across
+/// replicas without asking the system for randomness on every request (that and Foundation's UUID
+/// string were a visible part of a GET's cost).
+enum OperationIDs {
+    private static let processBits = UInt64.random(in: .min ... .max)
+    private static let counter = Atomic<UInt64>(0)
+
+    static func next() -> String {
+        let sequence = counter.add(1, ordering: .relaxed).newValue
+        let hex = Array("0123456789abcdef".utf8)
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(36)
+        for (index, word) in [processBits, sequence].enumerated() {
+            for nibble in stride(from: 60, through: 0, by: -4) {
+                let position = index * 16 + (60 - nibble) / 4
+                if position == 8 || position == 12 || position == 16 || position == 20 { bytes.append(UInt8(ascii: "-")) }
+                bytes.append(hex[Int((word >> UInt64(nibble)) & 0xF)])
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
@@ -41,7 +64,7 @@ struct ErrorMiddleware: RouterMiddleware {
                 APIError(.unauthorized, "unauthorized: \(error.reason)"), operationID: context.operationID,
                 extraHeaders: [.wwwAuthenticate: "Bearer"])
         } catch let error as PostgresError where error.isUnavailable || error.kind == .timeout {
-            context.logger.warning("database unavailable", metadata: ["error": "\(error)"])
+            context.logger.warning("database unavailable", metadata: ["error": "\(error)", "operation_id": "\(context.operationID)"])
             return JSONResponse.error(
                 APIError(.unavailable, "the database is unavailable; retry shortly"), operationID: context.operationID,
                 extraHeaders: [.retryAfter: "1"])
@@ -61,7 +84,8 @@ struct ErrorMiddleware: RouterMiddleware {
             let code: APIErrorCode = error.status == .contentTooLarge ? .payloadTooLarge : .malformedBody
             return JSONResponse.error(APIError(code, "request rejected: \(error.status.reasonPhrase)"), operationID: context.operationID)
         } catch {
-            context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
+            context.logger.error(
+                "unexpected error", metadata: ["error": "\(String(reflecting: error))", "operation_id": "\(context.operationID)"])
             return JSONResponse.error(APIError(.internalError, "internal error; see the server log for operation \(context.operationID)"), operationID: context.operationID)
         }
     }
@@ -100,17 +124,46 @@ struct AuthMiddleware: RouterMiddleware {
 /// `hyperfleet_api_requests_total{method,route,code}` and `hyperfleet_api_request_duration_seconds`,
 /// labelled by route template.
 struct RequestMetricsMiddleware: RouterMiddleware {
+    let handles = RequestMetricHandles()
+
     func handle(_ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         let response = try await next(request, context)
-        let route = RouteTable.metricsLabel(RouteTable.template(matching: request.uri.path).flatMap { template in
-            context.endpointPath == nil ? nil : template
-        })
-        let dimensions = [("method", request.method.rawValue), ("route", route), ("code", String(response.status.code))]
-        Counter(label: "hyperfleet_api_requests_total", dimensions: dimensions).increment()
+        let metrics = handles.for(method: request.method, endpoint: context.endpointPath, path: request.uri.path, code: response.status.code)
+        metrics.requests.increment()
         let elapsed = ContinuousClock.now - start
-        Metrics.Timer(label: "hyperfleet_api_request_duration_seconds", dimensions: [("method", request.method.rawValue), ("route", route)])
-            .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        metrics.duration.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         return response
+    }
+}
+
+/// The metric objects of each (method, matched endpoint, status code), made once: creating them per
+/// request went through the metrics backend's registry and label checks every time.
+final class RequestMetricHandles: Sendable {
+    struct Handles {
+        let requests: Counter
+        let duration: Metrics.Timer
+    }
+
+    private struct Key: Hashable {
+        let method: HTTPRequest.Method
+        /// Hummingbird's matched route (nil: no route matched); a finite set, unlike raw paths.
+        let endpoint: String?
+        let code: Int
+    }
+
+    private let cache = Mutex<[Key: Handles]>([:])
+
+    func `for`(method: HTTPRequest.Method, endpoint: String?, path: String, code: Int) -> Handles {
+        let key = Key(method: method, endpoint: endpoint, code: code)
+        if let handles = cache.withLock({ $0[key] }) { return handles }
+        let route = RouteTable.metricsLabel(endpoint == nil ? nil : RouteTable.template(matching: path))
+        let handles = Handles(
+            requests: Counter(
+                label: "hyperfleet_api_requests_total", dimensions: [("method", method.rawValue), ("route", route), ("code", String(code))]),
+            duration: Metrics.Timer(
+                label: "hyperfleet_api_request_duration_seconds", dimensions: [("method", method.rawValue), ("route", route)]))
+        cache.withLock { $0[key] = handles }
+        return handles
     }
 }

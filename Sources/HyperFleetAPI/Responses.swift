@@ -3,19 +3,22 @@ import HTTPTypes
 import Hummingbird
 import HyperFleetModel
 
-/// Builds JSON responses with the project's encoder (snake_case keys, RFC 3339 times).
+/// Builds JSON responses (snake_case keys, RFC 3339 times) with each body's hand-written `JSONWriter` form.
 enum JSONResponse {
-    static func make<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
-        let data = try HyperFleetJSON.encoder.encode(value)
-        return Response(
+    static func make(_ value: some JSONWritable, status: HTTPResponse.Status = .ok) -> Response {
+        body(value.jsonBytes(), status: status)
+    }
+
+    private static func body(_ bytes: some Sequence<UInt8>, status: HTTPResponse.Status) -> Response {
+        Response(
             status: status,
             headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     static func error(_ error: APIError, operationID: String, extraHeaders: HTTPFields = [:]) -> Response {
         let body = ErrorBody(error: error, operationID: operationID)
-        let data = (try? HyperFleetJSON.encoder.encode(body)) ?? Data(#"{"kind":"Error"}"#.utf8)
+        let data = body.jsonBytes(capacity: 256)
         var headers: HTTPFields = [.contentType: "application/json"]
         headers.append(contentsOf: extraHeaders)
         return Response(

@@ -27,82 +27,82 @@ struct APIRoutes: Sendable {
         switch (method, String(path)) {
         case (.get, _) where template == "/api/hyperfleet":
             return { _, _ in
-                try JSONResponse.make(["id": "hyperfleet", "kind": "API", "href": "/api/hyperfleet", "version": version])
+                JSONResponse.make(["id": "hyperfleet", "kind": "API", "href": "/api/hyperfleet", "version": version])
             }
         case (.get, "/openapi"):
             return { _, _ in
                 Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: openAPIDocument))
             }
         case (.get, "/clusters"):
-            return { request, _ in try JSONResponse.make(try await store.clusters(try listQuery(request))) }
+            return { request, _ in JSONResponse.make(try await store.clusters(try listQuery(request))) }
         case (.post, "/clusters"):
             return { request, context in
                 let body = try await RequestBodyReader.read(request, limit: maxBodyBytes)
                 let create = try RequestValidation.clusterCreate(body.bytes).get()
-                return try JSONResponse.make(try await store.createCluster(create, by: context.actor), status: .created)
+                return JSONResponse.make(try await store.createCluster(create, by: context.actor), status: .created)
             }
         case (.get, "/clusters/{cluster_id}"):
-            return { _, context in try JSONResponse.make(try await store.cluster(id: try id(context, "cluster_id"))) }
+            return { _, context in JSONResponse.make(try await store.clusterDocument(id: try id(context, "cluster_id"))) }
         case (.patch, "/clusters/{cluster_id}"):
             return { request, context in
                 let patch = try await readPatch(request)
                 let view = try await store.patch(.cluster(id: try id(context, "cluster_id")), patch, by: context.actor)
-                return try JSONResponse.make(view.cluster)
+                return JSONResponse.make(view.cluster)
             }
         case (.delete, "/clusters/{cluster_id}"):
             return { request, context in
                 let outcome = try await store.delete(
                     .cluster(id: try id(context, "cluster_id")), by: context.actor, force: try forceFlag(request))
-                return try JSONResponse.make(outcome.view.cluster, status: .accepted)
+                return JSONResponse.make(outcome.view.cluster, status: .accepted)
             }
         case (.delete, "/clusters/{cluster_id}/nodepools/{nodepool_id}"):
             return { request, context in
                 let target = ResourceTarget.nodePool(clusterID: try id(context, "cluster_id"), id: try id(context, "nodepool_id"))
                 let outcome = try await store.delete(target, by: context.actor, force: try forceFlag(request))
-                return try JSONResponse.make(outcome.view.nodePool, status: .accepted)
+                return JSONResponse.make(outcome.view.nodePool, status: .accepted)
             }
         case (.get, "/clusters/{cluster_id}/statuses"):
             return { request, context in
-                try JSONResponse.make(try await store.statuses(.cluster(id: try id(context, "cluster_id")), try listQuery(request)))
+                JSONResponse.make(try await store.statuses(.cluster(id: try id(context, "cluster_id")), try listQuery(request)))
             }
         case (.post, "/clusters/{cluster_id}/statuses"):
             return { request, context in
                 let target = ResourceTarget.cluster(id: try id(context, "cluster_id"))
-                return try JSONResponse.make(try await upsert(request, target), status: .created)
+                return JSONResponse.make(try await upsert(request, target), status: .created)
             }
         case (.get, "/clusters/{cluster_id}/nodepools"):
             return { request, context in
-                try JSONResponse.make(try await store.nodePools(clusterID: try id(context, "cluster_id"), try listQuery(request)))
+                JSONResponse.make(try await store.nodePools(clusterID: try id(context, "cluster_id"), try listQuery(request)))
             }
         case (.post, "/clusters/{cluster_id}/nodepools"):
             return { request, context in
                 let clusterID = try id(context, "cluster_id")
                 let body = try await RequestBodyReader.read(request, limit: maxBodyBytes)
                 let create = try RequestValidation.nodePoolCreate(body.bytes).get()
-                return try JSONResponse.make(try await store.createNodePool(clusterID: clusterID, create, by: context.actor), status: .created)
+                return JSONResponse.make(try await store.createNodePool(clusterID: clusterID, create, by: context.actor), status: .created)
             }
         case (.get, "/clusters/{cluster_id}/nodepools/{nodepool_id}"):
             return { _, context in
-                try JSONResponse.make(try await store.nodePool(clusterID: try id(context, "cluster_id"), id: try id(context, "nodepool_id")))
+                JSONResponse.make(try await store.nodePoolDocument(clusterID: try id(context, "cluster_id"), id: try id(context, "nodepool_id")))
             }
         case (.patch, "/clusters/{cluster_id}/nodepools/{nodepool_id}"):
             return { request, context in
                 let target = ResourceTarget.nodePool(clusterID: try id(context, "cluster_id"), id: try id(context, "nodepool_id"))
                 let patch = try await readPatch(request)
-                return try JSONResponse.make(try await store.patch(target, patch, by: context.actor).nodePool)
+                return JSONResponse.make(try await store.patch(target, patch, by: context.actor).nodePool)
             }
         case (.get, "/clusters/{cluster_id}/nodepools/{nodepool_id}/statuses"):
             return { request, context in
                 let target = ResourceTarget.nodePool(clusterID: try id(context, "cluster_id"), id: try id(context, "nodepool_id"))
-                return try JSONResponse.make(try await store.statuses(target, try listQuery(request)))
+                return JSONResponse.make(try await store.statuses(target, try listQuery(request)))
             }
         case (.post, "/clusters/{cluster_id}/nodepools/{nodepool_id}/statuses"):
             return { request, context in
                 let target = ResourceTarget.nodePool(clusterID: try id(context, "cluster_id"), id: try id(context, "nodepool_id"))
-                return try JSONResponse.make(try await upsert(request, target), status: .created)
+                return JSONResponse.make(try await upsert(request, target), status: .created)
             }
         case (.get, "/nodepools"):
-            return { request, _ in try JSONResponse.make(try await store.nodePools(clusterID: nil, try listQuery(request))) }
+            return { request, _ in JSONResponse.make(try await store.nodePools(clusterID: nil, try listQuery(request))) }
         default:
             preconditionFailure("route \(method) \(template) has no handler")
         }

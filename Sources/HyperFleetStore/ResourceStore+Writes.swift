@@ -91,7 +91,7 @@ extension ResourceStore {
                 """,
                 [
                     target.id, merged.adapter, String(merged.observedGeneration), report.observedTime.rfc3339,
-                    try encodeJSON(merged.conditions), merged.metadata?.serialized(), merged.data?.serialized(),
+                    merged.conditions.jsonText, merged.metadata?.serialized(), merged.data?.serialized(),
                     merged.createdTime.rfc3339, merged.lastReportTime.rfc3339,
                 ])
             let stored = StatusRecord(status: merged, observedTime: report.observedTime)
@@ -181,7 +181,7 @@ extension ResourceStore {
                 """,
                 [
                     record.id, status.phase.rawValue, String(status.observedGeneration), status.lastTransitionTime.rfc3339,
-                    status.lastUpdatedTime.rfc3339, try encodeJSON(status.conditions),
+                    status.lastUpdatedTime.rfc3339, status.conditions.jsonText,
                 ])
         }
         return status
@@ -194,8 +194,4 @@ public struct ResourceRecordView: Sendable {
     init(_ record: ResourceRecord) { self.record = record }
     public var cluster: Cluster { record.cluster }
     public var nodePool: NodePool { record.nodePool }
-}
-
-func encodeJSON<T: Encodable>(_ value: T) throws -> String {
-    String(decoding: try HyperFleetJSON.encoder.encode(value), as: UTF8.self)
 }

@@ -8,10 +8,20 @@ import TSL
 public struct ResourceStore: Sendable {
     let pool: PostgresPool
     let logger: Logger
+    /// GET by id, in shared statements.
+    private let clusterReads: BatchedReads
+    private let nodePoolReads: BatchedReads
+    /// List totals reused until the next write.
+    private let totals = ListTotals()
 
     public init(pool: PostgresPool, logger: Logger) {
         self.pool = pool
         self.logger = logger
+        func byID(_ type: ResourceType) -> BatchedReads {
+            BatchedReads(pool: pool, sql: "SELECT \(type.selectColumns) FROM \(type.table) WHERE id = ANY($1::text[])")
+        }
+        self.clusterReads = byID(.clusters)
+        self.nodePoolReads = byID(.nodepools)
     }
 
     // MARK: Create
@@ -62,41 +72,46 @@ public struct ResourceStore: Sendable {
     // MARK: Read
 
     public func cluster(id: String) async throws -> Cluster {
-        try await record(.clusters, id: id, clusterID: nil).cluster
+        try ResourceRecord(row: try await storedRow(.clusters, id: id, clusterID: nil)).cluster
     }
 
     public func nodePool(clusterID: String, id: String) async throws -> NodePool {
-        try await record(.nodepools, id: id, clusterID: clusterID).nodePool
+        try ResourceRecord(row: try await storedRow(.nodepools, id: id, clusterID: clusterID)).nodePool
     }
 
-    private func record(_ type: ResourceType, id: String, clusterID: String?) async throws -> ResourceRecord {
-        var sql = "SELECT \(type.selectColumns) FROM \(type.table) WHERE id = $1"
-        var parameters: [String?] = [id]
-        if let clusterID {
-            sql += " AND cluster_id = $2"
-            parameters.append(clusterID)
-        }
-        guard let row = try await pool.query(sql, parameters).first else {
+    /// A cluster as GET returns it (stored JSON written through unparsed).
+    public func clusterDocument(id: String) async throws -> ResourceDocument {
+        try ResourceDocument(row: try await storedRow(.clusters, id: id, clusterID: nil))
+    }
+
+    /// A nodepool of `clusterID` as GET returns it.
+    public func nodePoolDocument(clusterID: String, id: String) async throws -> ResourceDocument {
+        try ResourceDocument(row: try await storedRow(.nodepools, id: id, clusterID: clusterID))
+    }
+
+    private func storedRow(_ type: ResourceType, id: String, clusterID: String?) async throws -> PostgresRow {
+        let reads = type == .clusters ? clusterReads : nodePoolReads
+        guard let row = try await reads.read(id), clusterID == nil || row["cluster_id"] == clusterID else {
             throw notFound(type, id: id, clusterID: clusterID)
         }
-        return try ResourceRecord(row: row)
+        return row
     }
 
-    public func clusters(_ query: ListQuery) async throws -> ListPage<Cluster> {
+    public func clusters(_ query: ListQuery) async throws -> ListPage<ResourceDocument> {
         let page = try await list(.clusters, query, clusterID: nil)
-        return ListPage(kind: "ClusterList", page: query.page, total: page.total, items: page.items.map(\.cluster))
+        return ListPage(kind: "ClusterList", page: query.page, total: page.total, items: page.items)
     }
 
     /// Nodepools of one cluster (404 if the cluster does not exist), or of every cluster.
-    public func nodePools(clusterID: String?, _ query: ListQuery) async throws -> ListPage<NodePool> {
+    public func nodePools(clusterID: String?, _ query: ListQuery) async throws -> ListPage<ResourceDocument> {
         if let clusterID {
             try await requireExists(.clusters, id: clusterID, clusterID: nil)
         }
         let page = try await list(.nodepools, query, clusterID: clusterID)
-        return ListPage(kind: "NodePoolList", page: query.page, total: page.total, items: page.items.map(\.nodePool))
+        return ListPage(kind: "NodePoolList", page: query.page, total: page.total, items: page.items)
     }
 
-    private func list(_ type: ResourceType, _ query: ListQuery, clusterID: String?) async throws -> (items: [ResourceRecord], total: Int) {
+    private func list(_ type: ResourceType, _ query: ListQuery, clusterID: String?) async throws -> (items: [ResourceDocument], total: Int) {
         let ordering: String
         var filter = SQLFragment(sql: "TRUE", bindings: [])
         do {
@@ -114,16 +129,22 @@ public struct ResourceStore: Sendable {
             parameters.append(clusterID)
             whereClause = "(\(filter.sql)) AND cluster_id = $\(parameters.count)"
         }
+        let totalKey = ([type.rawValue, whereClause] + parameters.map { $0 ?? "\u{0}NULL" }).joined(separator: "\u{0}")
         let (rows, total) = try await pool.withConnection { connection in
-            let count = try await connection.query("SELECT count(*) AS total FROM \(type.table) WHERE \(whereClause)", parameters)
             let rows = try await connection.query(
                 """
-                SELECT \(type.selectColumns) FROM \(type.table) WHERE \(whereClause)
+                SELECT \(type.selectColumns), \(ListTotals.versionSQL(type)) AS list_version
+                FROM \(type.table) WHERE \(whereClause)
                 ORDER BY \(ordering) LIMIT \(query.pageSize) OFFSET \(query.offset)
                 """, parameters)
-            return (rows, Int(try count.first?.int("total") ?? 0))
+            // The page's own snapshot tells whether a total counted earlier is still exact.
+            if let version = try rows.first?.int("list_version"), let total = totals.total(for: totalKey, at: version) {
+                return (rows, total)
+            }
+            let total = try await totals.count(type, whereClause: whereClause, parameters: parameters, key: totalKey, on: connection)
+            return (rows, total)
         }
-        return (try rows.map(ResourceRecord.init(row:)), total)
+        return (try rows.map(ResourceDocument.init(row:)), total)
     }
 
     private func requireExists(_ type: ResourceType, id: String, clusterID: String?) async throws {

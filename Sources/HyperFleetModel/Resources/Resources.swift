@@ -147,7 +147,7 @@ public struct NodePool: Sendable, Equatable, Codable {
 }
 
 /// A page of a list response.
-public struct ListPage<Item: Codable & Sendable>: Sendable, Codable {
+public struct ListPage<Item: Sendable>: Sendable {
     /// ClusterList, NodePoolList or AdapterStatusList.
     public var kind: String
     /// 1-based page number.
@@ -170,3 +170,4 @@ public struct ListPage<Item: Codable & Sendable>: Sendable, Codable {
 }
 
 extension ListPage: Equatable where Item: Equatable {}
+extension ListPage: Codable where Item: Codable {}

@@ -1,8 +1,8 @@
 /// PostgreSQL array literals for binding lists as one text parameter (`$1::text[]`), so a batch is
 /// one statement whatever its size. Every element is quoted and escaped; nil is NULL. Works on UTF-8
-/// bytes: per-Character escaping was the look's largest client cost (benchmarks/SENTINEL-RESULTS.md).
-enum SQLArray {
-    static func literal(_ values: [String?]) -> String {
+/// bytes: per-Character escaping was the Sentinel look's largest client cost (benchmarks/SENTINEL-RESULTS.md).
+public enum SQLArray {
+    public static func literal(_ values: [String?]) -> String {
         var bytes: [UInt8] = [UInt8(ascii: "{")]
         bytes.reserveCapacity(values.count * 36 + 2)
         for (index, value) in values.enumerated() {
@@ -22,5 +22,5 @@ enum SQLArray {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    static func literal(_ values: [String]) -> String { literal(values.map(Optional.some)) }
+    public static func literal(_ values: [String]) -> String { literal(values.map(Optional.some)) }
 }

@@ -1,15 +1,14 @@
 import Postgres
-@testable import Sentinel
 import Testing
 
-@Suite("Sentinel: array parameters")
+@Suite("Array parameters")
 struct SQLArrayTests {
     /// Every value comes back from PostgreSQL exactly as sent, quotes, backslashes, commas, braces,
     /// non-ASCII and NULL included.
     @Test func literalsRoundTripThroughPostgreSQL() async throws {
-        try await SentinelHarness.run { h in
+        try await withPool { pool, _ in
             let values: [String?] = ["plain", #"quo"te"#, #"back\slash"#, "comma,brace{}", "", "NULL", "ünï ☃", nil, " spaced "]
-            let rows = try await h.pool.query(
+            let rows = try await pool.query(
                 "SELECT v, ord FROM unnest($1::text[]) WITH ORDINALITY AS t(v, ord) ORDER BY ord", [SQLArray.literal(values)])
             #expect(rows.map { $0["v"] } == values)
         }

@@ -1,0 +1,166 @@
+import Foundation
+import HyperFleetModel
+import Postgres
+import Testing
+
+/// GET by id through shared statements, bodies written from the stored JSON, and list totals reused
+/// only while no write has committed.
+@Suite("read path: batched GETs, stored JSON, reused totals")
+struct ReadPathTests {
+    static let clusters = "/api/hyperfleet/v1/clusters"
+
+    func total(_ api: APIHarness, _ path: String) async throws -> Int64? {
+        let reply = try await api.get(path)
+        try #require(reply.status == 200, "\(path): \(reply.status) \(reply.body)")
+        return try reply.int("total")
+    }
+
+    func prodSearch(_ extra: String = "") -> String {
+        let expression = "labels.env='prod'" + extra
+        return Self.clusters + "?search=" + expression.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+    }
+
+    @Test func getReturnsWhatCreateReturned() async throws {
+        try await APIHarness.run { api in
+            let spec = #"{"text":"quote\" back\\ ünï ☃ 🚀","n":[1,2.5,-3,1e-7,12345678901234567890],"o":{"deep":{"x":null,"t":true}}}"#
+            let created = try await api.createCluster("same-body", labels: ["env": "prod", "example.com/team": "core.a-b_c"], spec: spec)
+            let id = try #require(created.at("id")?.stringValue)
+            let fetched = try await api.get("\(Self.clusters)/\(id)")
+            #expect(fetched.status == 200)
+            #expect(try fetched.json() == created)
+            for adapter in StatusTests.requiredClusterAdapters {
+                try await api.report("\(Self.clusters)/\(id)", adapter: adapter, generation: 1)
+            }
+            // With conditions, through GET, the list and the model path (PATCH answers from the model).
+            let ready = try await api.get("\(Self.clusters)/\(id)")
+            #expect(try ready.string("status.phase") == "Ready")
+            let patched = try await api.request(.patch, "\(Self.clusters)/\(id)", json: #"{"labels":{"env":"prod"}}"#)
+            #expect(patched.status == 200)
+            let listed = try await api.get("\(Self.clusters)?pageSize=1")
+            #expect(try listed.value("items.0") == patched.json())
+            let again = try await api.get("\(Self.clusters)/\(id)")
+            #expect(try again.json() == patched.json())
+        }
+    }
+
+    @Test func concurrentGetsEachReceiveTheirOwnResource() async throws {
+        try await APIHarness.run { api in
+            var created: [String] = []
+            for index in 0..<12 {
+                created.append(try #require(try await api.createCluster("many-\(index)").at("id")?.stringValue))
+            }
+            let ids = created
+            let cluster = ids[0]
+            let nodePool = try #require(try await api.createNodePool(cluster, "pool-a").at("id")?.stringValue)
+            let missing = ResourceID.generate(at: .now())
+            let outcomes = try await withThrowingTaskGroup(of: (String, Int, String?).self) { group in
+                for round in 0..<10 {
+                    for id in ids + [missing] {
+                        group.addTask {
+                            let reply = try await api.get("\(Self.clusters)/\(id)")
+                            return (id, reply.status, try reply.string("id") ?? "round \(round)")
+                        }
+                    }
+                    group.addTask {
+                        let reply = try await api.get("\(Self.clusters)/\(cluster)/nodepools/\(nodePool)")
+                        return (nodePool, reply.status, try reply.string("id"))
+                    }
+                    group.addTask {
+                        // The nodepool exists, but not under this cluster.
+                        let reply = try await api.get("\(Self.clusters)/\(ids[1])/nodepools/\(nodePool)")
+                        return ("elsewhere", reply.status, try reply.string("id"))
+                    }
+                }
+                var all: [(String, Int, String?)] = []
+                for try await outcome in group { all.append(outcome) }
+                return all
+            }
+            #expect(outcomes.count == 10 * (ids.count + 3))
+            for (asked, status, answered) in outcomes {
+                switch asked {
+                case missing: #expect(status == 404)
+                case "elsewhere": #expect(status == 404 && answered == "7")
+                default:
+                    #expect(status == 200)
+                    #expect(answered == asked)
+                }
+            }
+        }
+    }
+
+    @Test func aReadAfterAWriteSeesIt() async throws {
+        try await APIHarness.run { api in
+            let id = try #require(try await api.createCluster("fresh").at("id")?.stringValue)
+            for generation in 2...21 {
+                // Keep other reads in flight, so the GET below may queue behind a statement already running.
+                async let noise = api.get("\(Self.clusters)/\(id)")
+                let patched = try await api.request(.patch, "\(Self.clusters)/\(id)", json: #"{"spec":{"g":\#(generation)}}"#)
+                #expect(try patched.int("generation") == Int64(generation))
+                #expect(try await api.get("\(Self.clusters)/\(id)").int("generation") == Int64(generation))
+                _ = try await noise
+            }
+        }
+    }
+
+    @Test func listTotalsFollowEveryKindOfWrite() async throws {
+        try await APIHarness.run { api in
+            var ids: [String] = []
+            for index in 0..<3 {
+                ids.append(try #require(try await api.createCluster("t-\(index)", labels: ["env": "prod"]).at("id")?.stringValue))
+            }
+            let readyProd = prodSearch(" and status.phase='Ready'")
+            #expect(try await total(api, prodSearch()) == 3)
+            #expect(try await total(api, prodSearch()) == 3) // reused
+            #expect(try await total(api, readyProd) == 0)
+
+            _ = try await api.createCluster("t-3", labels: ["env": "prod"])
+            #expect(try await total(api, prodSearch()) == 4)
+
+            for adapter in StatusTests.requiredClusterAdapters {
+                try await api.report("\(Self.clusters)/\(ids[0])", adapter: adapter, generation: 1)
+            }
+            #expect(try await total(api, readyProd) == 1)
+
+            _ = try await api.request(.patch, "\(Self.clusters)/\(ids[1])", json: #"{"labels":{"env":"dev"}}"#)
+            #expect(try await total(api, prodSearch()) == 3)
+
+            // Writes that bypass the API count too (triggers, not application code, record them).
+            _ = try await api.pool.query("DELETE FROM clusters WHERE id = $1", [ids[2]])
+            #expect(try await total(api, prodSearch()) == 2)
+            #expect(try await total(api, Self.clusters) == 3)
+
+            // A cascade from the parent changes the child list's total.
+            let parent = ids[0]
+            _ = try await api.createNodePool(parent, "np-a")
+            _ = try await api.createNodePool(parent, "np-b")
+            #expect(try await total(api, "/api/hyperfleet/v1/nodepools") == 2)
+            #expect(try await total(api, "\(Self.clusters)/\(parent)/nodepools") == 2)
+            _ = try await api.pool.query("DELETE FROM clusters WHERE id = $1", [parent])
+            #expect(try await total(api, "/api/hyperfleet/v1/nodepools") == 0)
+            #expect(try await total(api, Self.clusters) == 2)
+        }
+    }
+
+    /// Many writes pile up change rows; a count folds them into one row with the same sum.
+    @Test func changeRowsAreFoldedWithoutChangingTheVersion() async throws {
+        try await APIHarness.run { api in
+            for index in 0..<70 {
+                _ = try await api.createCluster("fold-\(index)")
+            }
+            func changes() async throws -> (rows: Int64, sum: Int64) {
+                let row = try #require(try await api.pool.query(
+                    "SELECT count(*) AS rows, coalesce(sum(weight), 0) AS sum FROM hyperfleet_list_changes WHERE resource_type = 'clusters'"
+                ).first)
+                return (try row.int("rows"), try row.int("sum"))
+            }
+            let before = try await changes()
+            #expect(before.rows >= 70)
+            #expect(try await total(api, Self.clusters) == 70)
+            let after = try await changes()
+            #expect(after.rows == 1)
+            #expect(after.sum == before.sum)
+            _ = try await api.createCluster("fold-70")
+            #expect(try await total(api, Self.clusters) == 71)
+        }
+    }
+}
