@@ -18,12 +18,22 @@ final class LibPQConnection: @unchecked Sendable {
     /// Created once at connect time so a cancel can be sent from another thread while a query runs.
     private let cancelHandle: OpaquePointer?
     private var isFinished = false
+    /// Set when the server announced it is ending this session (a FATAL message while idle, e.g.
+    /// after `pg_terminate_backend`), possibly before the socket itself is closed.
+    private var serverEndedSession = false
 
     private init(handle: OpaquePointer) {
         self.handle = handle
         self.cancelHandle = PQgetCancel(handle)
-        // Server notices (e.g. the FATAL sent before a terminated backend closes) would otherwise go to stderr.
-        PQsetNoticeProcessor(handle, { _, _ in }, nil)
+        // Notices would otherwise go to stderr. A FATAL one (what a terminated backend sends while the
+        // session is idle) marks the session dead. Called only inside libpq calls on this object.
+        PQsetNoticeReceiver(handle, { context, result in
+            guard let context, let result,
+                let severity = PQresultErrorField(result, Int32(UInt8(ascii: "V"))),
+                String(cString: severity) == "FATAL" || String(cString: severity) == "PANIC"
+            else { return }
+            Unmanaged<LibPQConnection>.fromOpaque(context).takeUnretainedValue().serverEndedSession = true
+        }, Unmanaged.passUnretained(self).toOpaque())
     }
 
     deinit {
@@ -99,10 +109,10 @@ final class LibPQConnection: @unchecked Sendable {
         for _ in 0..<4 {
             guard isHealthy else { return false }
             guard (try? waitForInput(milliseconds: 0)) == true else { return true }
-            guard PQconsumeInput(handle) != 0 else { return false }
+            guard PQconsumeInput(handle) != 0, !serverEndedSession else { return false }
             _ = drainNotifications()
         }
-        return isHealthy
+        return isHealthy && !serverEndedSession
     }
 
     /// Asks the server to cancel the running statement. Safe from any thread; blocks briefly

@@ -125,6 +125,12 @@ public final class PostgresPool: Sendable {
 
     /// Returns a lease at once, or waits FIFO until one frees up, the timeout passes, or the task is cancelled.
     private func reserve(timeout: Duration) async throws -> PoolLease {
+        // Fast path: a lease that is free now needs no continuation and no timer task.
+        let immediate: Result<PoolLease, any Error>? = state.withLock { state in
+            if state.isClosed { return .failure(PostgresError.poolClosed) }
+            return state.leaseWithoutWaiting().map { .success($0) }
+        }
+        if let immediate { return try immediate.get() }
         let waiterID = state.withLock { $0.nextWaiterID() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<PoolLease, Error>) in
