@@ -60,15 +60,18 @@ final class ListTotals: Sendable {
         return total
     }
 
-    /// Folds the change rows of `type` into one row of the same total weight, in one statement, so
-    /// every snapshot sees the same sum before and after. Two replicas compacting at once is safe:
-    /// the second skips the rows the first deleted.
-    static func compact(_ type: ResourceType, on connection: PostgresConnection) async throws {
+    /// Folds the change rows of `type` into one row of the same total weight, in one statement, when
+    /// there are more than `above`: every snapshot sees the same sum before and after. Two replicas
+    /// folding at once is safe: the second skips the rows the first deleted.
+    static func compact(_ type: ResourceType, above: Int = 0, on connection: PostgresConnection) async throws {
         _ = try await connection.query(
             """
-            WITH folded AS (DELETE FROM hyperfleet_list_changes WHERE resource_type = $1 RETURNING weight)
+            WITH folded AS (
+                DELETE FROM hyperfleet_list_changes WHERE resource_type = $1
+                    AND (SELECT count(*) FROM hyperfleet_list_changes WHERE resource_type = $1) > $2::int
+                RETURNING weight)
             INSERT INTO hyperfleet_list_changes (resource_type, weight)
             SELECT $1, sum(weight) FROM folded HAVING count(*) > 0
-            """, [type.rawValue])
+            """, [type.rawValue, String(above)])
     }
 }

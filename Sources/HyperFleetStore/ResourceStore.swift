@@ -147,6 +147,17 @@ public struct ResourceStore: Sendable {
         return (try rows.map(ResourceDocument.init(row:)), total)
     }
 
+    /// Folds piled-up write records of both resource types (see `ListTotals`). Lists fold them too,
+    /// but a deployment that writes and never lists must not grow the table: the API calls this
+    /// every minute.
+    public func foldListChanges() async throws {
+        try await pool.withConnection { connection in
+            for type in ResourceType.allCases {
+                try await ListTotals.compact(type, above: ListTotals.compactAbove, on: connection)
+            }
+        }
+    }
+
     private func requireExists(_ type: ResourceType, id: String, clusterID: String?) async throws {
         var sql = "SELECT 1 FROM \(type.table) WHERE id = $1"
         var parameters: [String?] = [id]

@@ -93,6 +93,14 @@ struct APIServer {
             host: configuration.server.host, port: configuration.server.metricsPort, render: metricsText, logger: logger)
         var services: [any Service] = [
             ClosureService("pool-gauges") { try await PoolGauges.run(pool: pool) },
+            ClosureService("list-changes-fold") {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .seconds(60))
+                    do { try await store.foldListChanges() } catch {
+                        logger.debug("could not fold list change records; next try in a minute", metadata: ["error": "\(error)"])
+                    }
+                }
+            },
             health, metrics, api,
             ReadinessShutdownService(readiness: readiness),
         ]

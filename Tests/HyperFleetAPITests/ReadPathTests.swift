@@ -161,6 +161,19 @@ struct ReadPathTests {
             #expect(after.sum == before.sum)
             _ = try await api.createCluster("fold-70")
             #expect(try await total(api, Self.clusters) == 71)
+
+            // The API's periodic fold, for deployments that write and never list: only above the threshold.
+            try await api.store.foldListChanges()
+            #expect(try await changes().rows == 2)
+            for index in 71..<141 {
+                _ = try await api.createCluster("fold-\(index)")
+            }
+            let piled = try await changes()
+            try await api.store.foldListChanges()
+            let folded = try await changes()
+            #expect(folded.rows == 1)
+            #expect(folded.sum == piled.sum)
+            #expect(try await total(api, Self.clusters) == 141)
         }
     }
 }
