@@ -8,6 +8,7 @@ public enum Schema {
         Migration(version: 1, name: "resources and adapter statuses", sql: resourcesV1),
         Migration(version: 2, name: "sentinel records, change queue and adapter liveness", sql: sentinelV2),
         Migration(version: 3, name: "phase lists answered from the index", sql: phaseIndexesV3),
+        Migration(version: 4, name: "adapter condition statuses stored for the sentinel's look", sql: sentinelLookV4),
         Migration(version: 5, name: "list totals reused until the next write", sql: listTotalsV5),
     ]
 

@@ -1,0 +1,45 @@
+import HyperFleetModel
+import Postgres
+import Testing
+
+/// Migration 4 stores each report's `Available`/`Finalized` condition status in generated columns
+/// that the look reads instead of the `conditions` jsonb.
+@Suite("Sentinel: stored condition statuses (migration 4)")
+struct StoredConditionTests {
+    /// For any shape of `conditions`, the stored columns hold exactly what the look's former jsonpath
+    /// read returned: first matching condition wins, absent or null status is NULL, non-strings as text.
+    @Test func storedColumnsMatchTheJsonpathRead() async throws {
+        try await SentinelHarness.run { h in
+            let cluster = try await h.createCluster("stored-conditions")
+            let shapes = [
+                #"[]"#,
+                #"[{"type":"Available","status":"True"},{"type":"Finalized","status":"False"}]"#,
+                #"[{"type":"Health","status":"True"}]"#,
+                #"[{"type":"Available","status":"Unknown"},{"type":"Available","status":"True"}]"#,
+                #"[{"type":"Available"},{"type":"Finalized","status":null}]"#,
+                #"[{"type":"Available","status":true},{"type":"Finalized","status":{"x":1}}]"#,
+                #"[{"type":"available","status":"True"},{"type":"Finalized","status":"ünï \"q\""}]"#,
+            ]
+            for (index, conditions) in shapes.enumerated() {
+                _ = try await h.pool.query(
+                    """
+                    INSERT INTO cluster_statuses (cluster_id, adapter, observed_generation, observed_time, conditions, created_time, last_report_time)
+                    VALUES ($1, $2, 1, now(), $3::jsonb, now(), now())
+                    """, [cluster.id, "adapter-\(index)", conditions])
+            }
+            let rows = try await h.pool.query(
+                """
+                SELECT adapter, available_status, finalized_status,
+                    jsonb_path_query_first(conditions, '$[*] ? (@.type == "Available").status') #>> '{}' AS available,
+                    jsonb_path_query_first(conditions, '$[*] ? (@.type == "Finalized").status') #>> '{}' AS finalized
+                FROM cluster_statuses WHERE cluster_id = $1 AND adapter LIKE 'adapter-%' ORDER BY adapter
+                """, [cluster.id])
+            #expect(rows.count == shapes.count)
+            for row in rows {
+                #expect(row["available_status"] == row["available"], "adapter \(row["adapter"] ?? "?")")
+                #expect(row["finalized_status"] == row["finalized"], "adapter \(row["adapter"] ?? "?")")
+            }
+            #expect(rows.map { $0["available_status"] } == [nil, "True", nil, "Unknown", nil, "true", nil])
+        }
+    }
+}
