@@ -99,40 +99,42 @@ public final class SentinelEngine: Sendable {
             let changedHere = changed.filter { wanted.contains($0) }
             try await store.ensureRecords(type, ids: changedHere, on: connection)
             let lockedChanged = try await store.lockRecords(type, ids: changedHere, now: now, on: connection)
+            let lockedChangedIDs = Set(lockedChanged.map(\.id))
             // Held by another replica (or in flight): look again after it is recorded.
-            try await store.requeue(type, ids: changedHere.filter { !lockedChanged.contains($0) }, on: connection)
+            try await store.requeue(type, ids: changedHere.filter { !lockedChangedIDs.contains($0) }, on: connection)
             // Not ours under static sharding: leave them to their shard.
             try await store.requeue(type, ids: changed.filter { !wanted.contains($0) }, on: connection)
+            // Locked, read and joined with the resources in one statement.
             let due = try await store.lockDue(type, now: now, limit: limit, selector: settings.selectorJSON, on: connection)
             result.changed = changed.count
             result.due = due.count
             result.moreWaiting = changed.count >= limit || due.count >= limit
             metrics.due(type, due.count)
 
-            var ids = due
-            ids.append(contentsOf: lockedChanged.filter { !due.contains($0) })
-            let states = try await store.load(type, ids: ids, on: connection)
-            try await store.deleteRecords(type, ids: ids.filter { states[$0] == nil }, on: connection)
+            let dueIDs = Set(due.map(\.id))
+            var locked = due
+            locked.append(contentsOf: lockedChanged.filter { !dueIDs.contains($0.id) })
+            try await store.deleteRecords(type, ids: locked.filter { $0.resource == nil }.map(\.id), on: connection)
+            let states = try await store.states(type, locked, on: connection)
 
-            var writes: [SentinelStore.RecordWrite] = []
+            var writes: [SentinelStore.LockedWrite] = []
             var pending: [PendingPublish] = []
+            writes.reserveCapacity(states.count)
             let claimExpiry = now + settings.claimLease
-            for id in ids {
-                guard let state = states[id] else { continue }
+            for (row, state) in states {
                 let decision = DecisionRules.decide(state.snapshot, record: state.record, now: now, settings: settings.decisions)
                 if let reason = decision.publish {
                     // Claimed and due now: if this process dies, the claim expires and another picks it up.
                     writes.append(.init(
-                        id: id, record: state.record, attempts: decision.attempts, progressMark: decision.progressMark,
+                        locked: row, attempts: decision.attempts, progressMark: decision.progressMark,
                         nextDueAt: now, claimedBy: replicaID, claimExpiresAt: claimExpiry))
                     pending.append(PendingPublish(state: state, decision: decision, reason: reason, dueAt: min(state.dueAt ?? now, now)))
                 } else {
                     writes.append(.init(
-                        id: id, record: state.record, attempts: decision.attempts, progressMark: decision.progressMark,
-                        nextDueAt: decision.nextDueAt))
+                        locked: row, attempts: decision.attempts, progressMark: decision.progressMark, nextDueAt: decision.nextDueAt))
                 }
             }
-            try await store.write(type, writes, on: connection)
+            try await store.writeLocked(type, writes, on: connection)
             return (pending, result)
         }
     }

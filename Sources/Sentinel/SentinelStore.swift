@@ -57,38 +57,6 @@ struct SentinelStore: Sendable {
             """, [type.rawValue, SQLArray.literal(ids)])
     }
 
-    /// Locks the records of `ids` that no other replica holds (row lock or live claim); returns them.
-    func lockRecords(_ type: WatchedType, ids: [String], now: Instant, on connection: PostgresConnection) async throws -> Set<String> {
-        guard !ids.isEmpty else { return [] }
-        let rows = try await connection.query(
-            """
-            SELECT resource_id FROM sentinel_records
-            WHERE resource_type = $1 AND resource_id = ANY($2::text[])
-              AND (claimed_by IS NULL OR claim_expires_at < $3::timestamptz)
-            FOR UPDATE SKIP LOCKED
-            """, [type.rawValue, SQLArray.literal(ids), now.sqlText])
-        return Set(try rows.map { try $0.text("resource_id") })
-    }
-
-    /// Due records no other replica holds, oldest first, locked.
-    func lockDue(_ type: WatchedType, now: Instant, limit: Int, selector: String?, on connection: PostgresConnection) async throws -> [String] {
-        var parameters: [String?] = [type.rawValue, now.sqlText]
-        var selectorClause = ""
-        if let selector {
-            parameters.append(selector)
-            selectorClause = " AND EXISTS (SELECT 1 FROM \(type.rawValue) r WHERE r.id = s.resource_id AND r.labels @> $3::jsonb)"
-        }
-        let rows = try await connection.query(
-            """
-            SELECT s.resource_id FROM sentinel_records s
-            WHERE s.resource_type = $1 AND s.next_due_at <= $2::timestamptz
-              AND (s.claimed_by IS NULL OR s.claim_expires_at < $2::timestamptz)\(selectorClause)
-            ORDER BY s.next_due_at LIMIT \(limit)
-            FOR UPDATE OF s SKIP LOCKED
-            """, parameters)
-        return try rows.map { try $0.text("resource_id") }
-    }
-
     /// Puts change rows back for resources that could not be handled now (held by another replica).
     func requeue(_ type: WatchedType, ids: [String], on connection: PostgresConnection) async throws {
         guard !ids.isEmpty else { return }
@@ -104,78 +72,6 @@ struct SentinelStore: Sendable {
             "SELECT id FROM \(type.rawValue) WHERE id = ANY($1::text[]) AND labels @> $2::jsonb",
             [SQLArray.literal(ids), selector])
         return Set(try rows.map { try $0.text("id") })
-    }
-
-    /// Loads the resources, their statuses and records; ids whose resource is gone are absent.
-    func load(_ type: WatchedType, ids: [String], on connection: PostgresConnection) async throws -> [String: ResourceState] {
-        guard !ids.isEmpty else { return [:] }
-        let list = SQLArray.literal(ids)
-        let required = try await connection.query(
-            "SELECT adapter FROM hyperfleet_required_adapters WHERE resource_type = $1 ORDER BY adapter", [type.rawValue]
-        ).map { try $0.text("adapter") }
-        let resources = try await connection.query(
-            """
-            SELECT id, generation, \(Self.micros("created_time")) AS created, \(Self.micros("deleted_time")) AS deleted,
-                status_phase, \(Self.micros("status_last_transition_time")) AS transition,
-                \(Self.micros("status_last_updated_time")) AS updated\(type == .nodepools ? ", cluster_id" : "")
-            FROM \(type.rawValue) WHERE id = ANY($1::text[])
-            """, [list])
-        let statuses = try await connection.query(
-            """
-            SELECT \(type.statusKey) AS rid, adapter, observed_generation, \(Self.micros("last_report_time")) AS reported,
-                jsonb_path_query_first(conditions, '$[*] ? (@.type == "Available").status') #>> '{}' AS available,
-                jsonb_path_query_first(conditions, '$[*] ? (@.type == "Finalized").status') #>> '{}' AS finalized
-            FROM \(type.statusTable) WHERE \(type.statusKey) = ANY($1::text[])
-            """, [list])
-        let records = try await connection.query(
-            """
-            SELECT resource_id, published_generation, \(Self.micros("published_at")) AS published, published_reason, attempts,
-                progress_mark, \(Self.micros("next_due_at")) AS due
-            FROM sentinel_records WHERE resource_type = $1 AND resource_id = ANY($2::text[])
-            """, [type.rawValue, list])
-
-        var reportsByResource: [String: [(adapter: String, generation: Int64, reported: Int64, available: String?, finalized: String?)]] = [:]
-        for row in statuses {
-            reportsByResource[try row.text("rid"), default: []].append(
-                (try row.text("adapter"), try row.int("observed_generation"), try row.int("reported"), row["available"], row["finalized"]))
-        }
-        var recordByResource: [String: (record: PublishRecord?, due: Instant?, mark: String, attempts: Int)] = [:]
-        for row in records {
-            let id = try row.text("resource_id")
-            var record: PublishRecord?
-            if let generation = try row.optionalInt("published_generation"), let published = try row.optionalInt("published"),
-                let reason = row["published_reason"].flatMap(Reason.init(rawValue:))
-            {
-                record = PublishRecord(
-                    publishedGeneration: generation, publishedAt: Instant(microseconds: published), publishedReason: reason,
-                    attempts: Int(try row.int("attempts")), progressMark: try row.text("progress_mark"))
-            }
-            recordByResource[id] = (record, try row.optionalInt("due").map(Instant.init(microseconds:)), try row.text("progress_mark"), Int(try row.int("attempts")))
-        }
-
-        var result: [String: ResourceState] = [:]
-        for row in resources {
-            let id = try row.text("id")
-            let reports = reportsByResource[id] ?? []
-            let byAdapter = Dictionary(reports.map { ($0.adapter, $0) }, uniquingKeysWith: { first, _ in first })
-            let progress = required.map { adapter in
-                AdapterProgress(
-                    adapter: adapter, observedGeneration: byAdapter[adapter]?.generation,
-                    available: byAdapter[adapter]?.available, finalized: byAdapter[adapter]?.finalized)
-            }
-            let created = Instant(microseconds: try row.int("created"))
-            let snapshot = ResourceSnapshot(
-                id: id, kind: type.kind, generation: try row.int("generation"), createdTime: created,
-                deletedTime: try row.optionalInt("deleted").map(Instant.init(microseconds:)),
-                phase: Phase(rawValue: try row.text("status_phase")) ?? .notReady,
-                lastTransitionTime: Instant(microseconds: try row.int("transition")),
-                lastUpdatedTime: Instant(microseconds: try row.int("updated")),
-                newestReportTime: reports.map(\.reported).max().map(Instant.init(microseconds:)),
-                anyAdapterReported: !reports.isEmpty, requiredAdapters: progress)
-            let stored = recordByResource[id]
-            result[id] = ResourceState(snapshot: snapshot, clusterID: row["cluster_id"], record: stored?.record, dueAt: stored?.due)
-        }
-        return result
     }
 
     /// One row of a batched record write.

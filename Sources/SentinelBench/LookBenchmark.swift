@@ -152,51 +152,42 @@ struct LookBenchmark {
         func micros(_ column: String) -> String { "floor(extract(epoch FROM \(column)) * 1000000)::bigint" }
         // The look's statements as SentinelStore sends them (parameters inlined).
         let statements = [
-            ("find due (SentinelStore.lockDue)",
+            ("find due, locked, with records and resources (SentinelStore.lockDue)",
              """
-             SELECT s.resource_id FROM sentinel_records s
-             WHERE s.resource_type = 'clusters' AND s.next_due_at <= \(now)
-               AND (s.claimed_by IS NULL OR s.claim_expires_at < \(now))
-             ORDER BY s.next_due_at LIMIT \(batchSize)
-             FOR UPDATE OF s SKIP LOCKED
+             WITH locked AS MATERIALIZED (
+                 SELECT s.resource_id, s.ctid AS tid, s.published_generation, \(micros("s.published_at")) AS published, s.published_reason,
+                     s.attempts, s.progress_mark, s.next_due_at, \(micros("s.next_due_at")) AS due
+                 FROM sentinel_records s
+                 WHERE s.resource_type = 'clusters' AND s.next_due_at <= \(now)
+                   AND (s.claimed_by IS NULL OR s.claim_expires_at < \(now))
+                 ORDER BY s.next_due_at LIMIT \(batchSize)
+                 FOR UPDATE OF s SKIP LOCKED
+             )
+             SELECT l.resource_id, l.tid::text, l.published_generation, l.published, l.published_reason, l.attempts, l.progress_mark,
+                 l.due, r.id, r.generation, \(micros("r.created_time")), \(micros("r.deleted_time")), r.status_phase,
+                 \(micros("r.status_last_transition_time")), \(micros("r.status_last_updated_time"))
+             FROM locked l LEFT JOIN clusters r ON r.id = l.resource_id
+             ORDER BY l.next_due_at
              """),
-            ("load resources (SentinelStore.load)",
+            ("load adapter statuses (SentinelStore.states; stored condition columns, migration 4)",
              """
-             SELECT id, generation, \(micros("created_time")) AS created, \(micros("deleted_time")) AS deleted,
-                 status_phase, \(micros("status_last_transition_time")) AS transition, \(micros("status_last_updated_time")) AS updated
-             FROM clusters WHERE id = ANY(\(list))
-             """),
-            ("load adapter statuses (SentinelStore.load)",
-             """
-             SELECT cluster_id AS rid, adapter, observed_generation, \(micros("last_report_time")) AS reported,
-                 (SELECT c ->> 'status' FROM jsonb_array_elements(conditions) c WHERE c ->> 'type' = 'Available' LIMIT 1) AS available,
-                 (SELECT c ->> 'status' FROM jsonb_array_elements(conditions) c WHERE c ->> 'type' = 'Finalized' LIMIT 1) AS finalized
+             SELECT cluster_id, adapter, observed_generation, \(micros("last_report_time")), available_status, finalized_status
              FROM cluster_statuses WHERE cluster_id = ANY(\(list))
              """),
-            ("NOT RUN BY THE ENGINE, for comparison: the same statuses with jsonpath instead of two sub-selects",
+            ("NOT RUN BY THE ENGINE since migration 4, for comparison: the statuses with jsonpath on conditions",
              """
              SELECT cluster_id AS rid, adapter, observed_generation, \(micros("last_report_time")) AS reported,
                  jsonb_path_query_first(conditions, '$[*] ? (@.type == "Available").status') #>> '{}' AS available,
                  jsonb_path_query_first(conditions, '$[*] ? (@.type == "Finalized").status') #>> '{}' AS finalized
              FROM cluster_statuses WHERE cluster_id = ANY(\(list))
              """),
-            ("load records (SentinelStore.load)",
+            ("write claims (SentinelStore.writeLocked: UPDATE by ctid of the rows locked above; arrays built in SQL)",
              """
-             SELECT resource_id, published_generation, \(micros("published_at")) AS published, published_reason, attempts,
-                 progress_mark, \(micros("next_due_at")) AS due
-             FROM sentinel_records WHERE resource_type = 'clusters' AND resource_id = ANY(\(list))
-             """),
-            ("write claims (SentinelStore.write; arrays of the same shape built in SQL)",
-             """
-             INSERT INTO sentinel_records AS s (resource_type, resource_id, published_generation, published_at, published_reason,
-                 attempts, progress_mark, next_due_at, claimed_by, claim_expires_at)
-             SELECT 'clusters', w.id, 1, \(now) - interval '20 minutes', 'not_ready_backoff', 0, '0123456789abcdef', \(now), 'bench', \(now) + interval '30 seconds'
-             FROM unnest(\(list)) AS w(id)
-             ON CONFLICT (resource_type, resource_id) DO UPDATE SET
-                 published_generation = EXCLUDED.published_generation, published_at = EXCLUDED.published_at,
-                 published_reason = EXCLUDED.published_reason, attempts = EXCLUDED.attempts,
-                 progress_mark = EXCLUDED.progress_mark, next_due_at = EXCLUDED.next_due_at,
-                 claimed_by = EXCLUDED.claimed_by, claim_expires_at = EXCLUDED.claim_expires_at
+             UPDATE sentinel_records AS s SET attempts = 0, progress_mark = '0123456789abcdef', next_due_at = \(now),
+                 claimed_by = 'bench', claim_expires_at = \(now) + interval '30 seconds'
+             FROM (SELECT ctid AS tid, resource_id AS id FROM sentinel_records
+                   WHERE resource_type = 'clusters' AND resource_id = ANY(\(list))) AS w
+             WHERE s.ctid = w.tid AND s.resource_type = 'clusters' AND s.resource_id = w.id
              """),
         ]
         say("     EXPLAIN (ANALYZE, BUFFERS) at \(Format.int(size)) clusters:")

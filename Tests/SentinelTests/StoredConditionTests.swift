@@ -1,5 +1,6 @@
 import HyperFleetModel
 import Postgres
+@testable import Sentinel
 import Testing
 
 /// Migration 4 stores each report's `Available`/`Finalized` condition status in generated columns
@@ -40,6 +41,31 @@ struct StoredConditionTests {
                 #expect(row["finalized_status"] == row["finalized"], "adapter \(row["adapter"] ?? "?")")
             }
             #expect(rows.map { $0["available_status"] } == [nil, "True", nil, "Unknown", nil, "true", nil])
+        }
+    }
+
+    /// A report written by the API's store updates the stored columns, and the look reads them.
+    @Test func reportsThroughTheStoreReachTheLook() async throws {
+        try await SentinelHarness.run { h in
+            let cluster = try await h.createCluster("stored-conditions-api")
+            try await h.report(cluster.id, adapter: "validation", generation: 1, available: .false)
+            try await h.report(cluster.id, adapter: "validation", generation: 1, available: .true)
+            let stored = try await h.pool.query(
+                "SELECT available_status, finalized_status FROM cluster_statuses WHERE cluster_id = $1 AND adapter = 'validation'", [cluster.id])
+            #expect(stored.first?["available_status"] == "True")
+            #expect(stored.first?["finalized_status"] == nil)
+
+            let store = SentinelStore(pool: h.pool)
+            let states = try await h.pool.withTransaction { connection in
+                try await store.ensureRecords(.clusters, ids: [cluster.id], on: connection)
+                let locked = try await store.lockRecords(.clusters, ids: [cluster.id], now: h.clock.now(), on: connection)
+                return try await store.states(.clusters, locked, on: connection).map(\.1)
+            }
+            #expect(states.count == 1)
+            #expect(states.first?.snapshot.requiredAdapters.map(\.adapter) == ["dns", "validation"])
+            #expect(states.first?.snapshot.requiredAdapters.last?.available == "True")
+            #expect(states.first?.snapshot.requiredAdapters.first?.observedGeneration == nil)
+            #expect(states.first?.snapshot.anyAdapterReported == true)
         }
     }
 }
