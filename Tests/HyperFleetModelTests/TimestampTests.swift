@@ -13,10 +13,33 @@ import Testing
         (951_782_400_000_000, "2000-02-29T00:00:00.000000Z"),
         (253_402_300_799_999_999, "9999-12-31T23:59:59.999999Z"),
         (-62_135_596_800_000_000, "0001-01-01T00:00:00.000000Z"),
+        (-62_167_219_200_000_000, "0000-01-01T00:00:00.000000Z"),
     ])
     func formatsRFC3339(micros: Int64, expected: String) {
         #expect(Timestamp(microsecondsSinceEpoch: micros).rfc3339 == expected)
         #expect(Timestamp.parseRFC3339(expected)?.microsecondsSinceEpoch == micros)
+    }
+
+    /// Years outside 0-9999 keep the general form (sign, more digits).
+    @Test func formatsYearsBeyondFourDigits() {
+        #expect(Timestamp(microsecondsSinceEpoch: 253_402_300_800_000_000).rfc3339 == "10000-01-01T00:00:00.000000Z")
+        #expect(Timestamp(microsecondsSinceEpoch: -62_198_755_200_000_000).rfc3339 == "-0001-01-01T00:00:00.000000Z")
+    }
+
+    /// The fixed-width fast path writes what a plain printf of the civil fields would.
+    @Test func formatsLikePrintfAcrossTheRange() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let micros = Int64.random(in: -62_167_219_200_000_000...253_402_300_799_999_999, using: &generator)
+            let stamp = Timestamp(microsecondsSinceEpoch: micros)
+            let seconds = stamp.secondsSinceEpoch
+            let date = CivilDate(daysSinceEpoch: Timestamp.floorDivide(seconds, 86_400))
+            let secondOfDay = seconds - Timestamp.floorDivide(seconds, 86_400) * 86_400
+            let expected = String(
+                format: "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%06lldZ", date.year, date.month, date.day,
+                secondOfDay / 3600, secondOfDay % 3600 / 60, secondOfDay % 60, micros - seconds * 1_000_000)
+            #expect(stamp.rfc3339 == expected)
+        }
     }
 
     @Test(arguments: [
