@@ -17,12 +17,17 @@ extension SentinelStore {
     /// Writes the look's decisions to the rows it locked, in one UPDATE that finds each row by its
     /// `ctid` (no index lookup, no speculative insert: measured in benchmarks/SENTINEL-RESULTS.md).
     /// The id check guards against a stale ctid; a mismatch fails the look's transaction.
+    ///
+    /// A claim keeps a `next_due_at` that is already due (the row is due again when the claim
+    /// expires either way): with no indexed column changed, the update is HOT (no index entries, and
+    /// room on the page thanks to the table's fillfactor, migration 4), about 3x cheaper.
     func writeLocked(_ type: WatchedType, _ writes: [LockedWrite], on connection: PostgresConnection) async throws {
         guard !writes.isEmpty else { return }
         let result = try await connection.query(
             """
             UPDATE sentinel_records AS s SET attempts = w.attempts, progress_mark = w.mark,
-                next_due_at = w.due, claimed_by = w.claimed_by, claim_expires_at = w.claim_expires
+                next_due_at = CASE WHEN w.claimed_by IS NOT NULL AND s.next_due_at <= w.due THEN s.next_due_at ELSE w.due END,
+                claimed_by = w.claimed_by, claim_expires_at = w.claim_expires
             FROM unnest($2::tid[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::text[], $8::timestamptz[])
                 AS w(tid, id, attempts, mark, due, claimed_by, claim_expires)
             WHERE s.ctid = w.tid AND s.resource_type = $1 AND s.resource_id = w.id

@@ -183,7 +183,8 @@ struct LookBenchmark {
              """),
             ("write claims (SentinelStore.writeLocked: UPDATE by ctid of the rows locked above; arrays built in SQL)",
              """
-             UPDATE sentinel_records AS s SET attempts = 0, progress_mark = '0123456789abcdef', next_due_at = \(now),
+             UPDATE sentinel_records AS s SET attempts = 0, progress_mark = '0123456789abcdef',
+                 next_due_at = CASE WHEN s.next_due_at <= \(now) THEN s.next_due_at ELSE \(now) END,
                  claimed_by = 'bench', claim_expires_at = \(now) + interval '30 seconds'
              FROM (SELECT ctid AS tid, resource_id AS id FROM sentinel_records
                    WHERE resource_type = 'clusters' AND resource_id = ANY(\(list))) AS w
