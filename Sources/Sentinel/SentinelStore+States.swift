@@ -20,9 +20,8 @@ extension SentinelStore {
             "SELECT adapter FROM hyperfleet_required_adapters WHERE resource_type = $1 ORDER BY adapter", [type.rawValue]
         ).map { try PositionalRow($0).text(0) }
         let reports = try await adapterReports(type, ids: present.map(\.id), on: connection)
-        return present.compactMap { item in
+        return zip(present, reports).compactMap { item, mine in
             guard var snapshot = item.resource else { return nil }
-            let mine = reports[item.id] ?? []
             snapshot.requiredAdapters = required.map { adapter in
                 // First row wins, as before, should an adapter ever appear twice.
                 let report = mine.first { $0.adapter == adapter }
@@ -35,20 +34,26 @@ extension SentinelStore {
         }
     }
 
-    /// Every adapter status of `ids` (not only the required adapters': the newest report counts any).
-    /// `available_status`/`finalized_status` are stored with each report (migration 4), and the index
-    /// carries every column read here, so this is an index-only scan that never opens `conditions`.
-    private func adapterReports(_ type: WatchedType, ids: [String], on connection: PostgresConnection) async throws -> [String: [AdapterReport]] {
+    /// Every adapter status of `ids` (not only the required adapters': the newest report counts any),
+    /// as one list per id, in the order of `ids`. `available_status`/`finalized_status` are stored with
+    /// each report (migration 4), and the index carries every column read here, so this is an
+    /// index-only scan that never opens `conditions`. Rows name their resource by its position in
+    /// `ids` rather than by id: no 32-character string and no hashing per row.
+    private func adapterReports(_ type: WatchedType, ids: [String], on connection: PostgresConnection) async throws -> [[AdapterReport]] {
         let rows = try await connection.query(
             """
-            SELECT \(type.statusKey), adapter, observed_generation, \(Self.micros("last_report_time")), available_status, finalized_status
-            FROM \(type.statusTable) WHERE \(type.statusKey) = ANY($1::text[])
+            SELECT t.ord, s.adapter, s.observed_generation, \(Self.micros("s.last_report_time")), s.available_status, s.finalized_status
+            FROM unnest($1::text[]) WITH ORDINALITY AS t(id, ord)
+            JOIN \(type.statusTable) s ON s.\(type.statusKey) = t.id
             """, [SQLArray.literal(ids)])
-        var reports: [String: [AdapterReport]] = [:]
-        reports.reserveCapacity(ids.count)
+        var reports = [[AdapterReport]](repeating: [], count: ids.count)
         for row in rows {
             let columns = PositionalRow(row)
-            reports[try columns.text(0), default: []].append(AdapterReport(
+            let position = Int(try columns.int(0)) - 1
+            guard reports.indices.contains(position) else {
+                throw PostgresError(kind: .decoding, message: "adapter status row for position \(position + 1) of \(ids.count)")
+            }
+            reports[position].append(AdapterReport(
                 adapter: try columns.text(1), generation: try columns.int(2), reported: try columns.int(3),
                 available: row[4], finalized: row[5]))
         }

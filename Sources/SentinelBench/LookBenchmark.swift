@@ -171,8 +171,9 @@ struct LookBenchmark {
              """),
             ("load adapter statuses (SentinelStore.states; stored condition columns, migration 4)",
              """
-             SELECT cluster_id, adapter, observed_generation, \(micros("last_report_time")), available_status, finalized_status
-             FROM cluster_statuses WHERE cluster_id = ANY(\(list))
+             SELECT t.ord, s.adapter, s.observed_generation, \(micros("s.last_report_time")), s.available_status, s.finalized_status
+             FROM unnest(\(list)) WITH ORDINALITY AS t(id, ord)
+             JOIN cluster_statuses s ON s.cluster_id = t.id
              """),
             ("NOT RUN BY THE ENGINE since migration 4, for comparison: the statuses with jsonpath on conditions",
              """
