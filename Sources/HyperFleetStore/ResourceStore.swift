@@ -130,20 +130,16 @@ public struct ResourceStore: Sendable {
             whereClause = "(\(filter.sql)) AND cluster_id = $\(parameters.count)"
         }
         let totalKey = ([type.rawValue, whereClause] + parameters.map { $0 ?? "\u{0}NULL" }).joined(separator: "\u{0}")
-        let (rows, total) = try await pool.withConnection { connection in
-            let rows = try await connection.query(
-                """
-                SELECT \(type.selectColumns), \(ListTotals.versionSQL(type)) AS list_version
-                FROM \(type.table) WHERE \(whereClause)
-                ORDER BY \(ordering) LIMIT \(query.pageSize) OFFSET \(query.offset)
-                """, parameters)
-            // The page's own snapshot tells whether a total counted earlier is still exact.
-            if let version = try rows.first?.int("list_version"), let total = totals.total(for: totalKey, at: version) {
-                return (rows, total)
-            }
-            let total = try await totals.count(type, whereClause: whereClause, parameters: parameters, key: totalKey, on: connection)
-            return (rows, total)
-        }
+        let rows = try await pool.query(
+            """
+            SELECT \(type.selectColumns), \(ListTotals.versionSQL(type)) AS list_version
+            FROM \(type.table) WHERE \(whereClause)
+            ORDER BY \(ordering) LIMIT \(query.pageSize) OFFSET \(query.offset)
+            """, parameters)
+        // The page's own snapshot tells which total is exact for it.
+        let total = try await totals.total(
+            type, whereClause: whereClause, parameters: parameters, key: totalKey,
+            version: try rows.first?.int("list_version"), pool: pool)
         return (try rows.map(ResourceDocument.init(row:)), total)
     }
 

@@ -141,6 +141,29 @@ struct ReadPathTests {
         }
     }
 
+    /// Lists that arrive together after a write may share one count; each still gets the exact total
+    /// of what its page saw.
+    @Test func concurrentListsAfterEachWriteAgreeWithTheirItems() async throws {
+        try await APIHarness.run { api in
+            for created in 1...8 {
+                _ = try await api.createCluster("burst-\(created)", labels: ["env": "prod"])
+                let replies = try await withThrowingTaskGroup(of: Reply.self) { group in
+                    for _ in 0..<16 {
+                        group.addTask { try await api.get(prodSearch() + "&pageSize=100") }
+                    }
+                    var replies: [Reply] = []
+                    for try await reply in group { replies.append(reply) }
+                    return replies
+                }
+                for reply in replies {
+                    #expect(reply.status == 200)
+                    #expect(try reply.int("total") == Int64(created))
+                    #expect(try reply.int("size") == Int64(created))
+                }
+            }
+        }
+    }
+
     /// Many writes pile up change rows; a count folds them into one row with the same sum.
     @Test func changeRowsAreFoldedWithoutChangingTheVersion() async throws {
         try await APIHarness.run { api in
