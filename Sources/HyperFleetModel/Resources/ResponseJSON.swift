@@ -125,15 +125,7 @@ extension ResourceCondition: JSONWritable {
         }
         writer.key("observed_generation")
         writer.int(observedGeneration)
-        if let reason {
-            writer.key("reason")
-            writer.string(reason)
-        }
-        writer.key("status")
-        writer.string(status.rawValue)
-        writer.key("type")
-        writer.string(type)
-        writer.endObject()
+        writeConditionTail(&writer, reason: reason, status: status, type: type)
     }
 }
 
@@ -171,16 +163,21 @@ extension AdapterCondition: JSONWritable {
             writer.key("message")
             writer.string(message)
         }
-        if let reason {
-            writer.key("reason")
-            writer.string(reason)
-        }
-        writer.key("status")
-        writer.string(status.rawValue)
-        writer.key("type")
-        writer.string(type)
-        writer.endObject()
+        writeConditionTail(&writer, reason: reason, status: status, type: type)
     }
+}
+
+/// The members both kinds of condition end with, and the closing brace.
+private func writeConditionTail(_ writer: inout JSONWriter, reason: String?, status: ConditionStatus, type: String) {
+    if let reason {
+        writer.key("reason")
+        writer.string(reason)
+    }
+    writer.key("status")
+    writer.string(status.rawValue)
+    writer.key("type")
+    writer.string(type)
+    writer.endObject()
 }
 
 extension ListPage: JSONWritable where Item: JSONWritable {
