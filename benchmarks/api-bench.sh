@@ -68,7 +68,8 @@ PG_STARTED=0
 cleanup() {
     local rc=$?
     trap - INT TERM EXIT
-    [ -n "${WRITER_PID:-}" ] && kill "$WRITER_PID" 2>/dev/null
+    # (an `if`, not `&&`: under `set -e` a failing last command of an && list would end the trap here)
+    if [ -n "${WRITER_PID:-}" ]; then kill "$WRITER_PID" 2>/dev/null || true; fi
     if [ -n "$API_PID" ]; then
         kill -TERM "$API_PID" 2>/dev/null || true
         wait "$API_PID" 2>/dev/null || true
@@ -255,7 +256,8 @@ writer() {
 writer &
 WRITER_PID=$!
 run_wrk listw "$CONNS" "$API$LIST_PATH"
-kill "$WRITER_PID" 2>/dev/null; wait "$WRITER_PID" 2>/dev/null || true
+kill "$WRITER_PID" 2>/dev/null || true
+wait "$WRITER_PID" 2>/dev/null || true
 
 # ---------------------------------------------------------------- 4. report
 ratio=$(echo "scale=1; ${RPS[get]} * 100 / $TPS" | bc)
