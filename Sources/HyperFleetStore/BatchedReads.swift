@@ -5,6 +5,8 @@ import Synchronization
 /// statement starts is answered by it (`WHERE id = ANY($1)`). Under load, many round trips, thread
 /// hops and index probes become one; a lone read still costs one statement. A read never joins a
 /// statement that has already started, so it sees every write committed before it was asked.
+/// By default one statement runs at a time, prepared once per session: two at a time made the
+/// batches smaller and cost about a fifth of GET throughput (benchmarks/README.md).
 final class BatchedReads: Sendable {
     private struct Waiter {
         let id: String
@@ -23,7 +25,7 @@ final class BatchedReads: Sendable {
     private let maxRunners: Int
     private let state = Mutex(State())
 
-    init(pool: PostgresPool, sql: String, maxBatch: Int = 256, maxRunners: Int = 2) {
+    init(pool: PostgresPool, sql: String, maxBatch: Int = 256, maxRunners: Int = 1) {
         self.pool = pool
         self.sql = sql
         self.maxBatch = maxBatch
@@ -59,7 +61,8 @@ final class BatchedReads: Sendable {
             }
             if batch.isEmpty { return }
             do {
-                let rows = try await pool.query(sql, [SQLArray.literal(batch.map(\.id))])
+                let ids = SQLArray.literal(batch.map(\.id))
+                let rows = try await pool.withConnection { try await $0.queryPrepared(sql, [ids]) }
                 var byID: [String: PostgresRow] = [:]
                 for row in rows {
                     if let id = row["id"] { byID[id] = row }

@@ -21,6 +21,8 @@ final class LibPQConnection: @unchecked Sendable {
     /// Set when the server announced it is ending this session (a FATAL message while idle, e.g.
     /// after `pg_terminate_backend`), possibly before the socket itself is closed.
     private var serverEndedSession = false
+    /// Statements prepared in this session, by their SQL.
+    private var preparedStatements: [String: String] = [:]
 
     private init(handle: OpaquePointer) {
         self.handle = handle
@@ -69,14 +71,27 @@ final class LibPQConnection: @unchecked Sendable {
         return connection
     }
 
-    /// Runs one statement with text parameters (extended protocol; nil is SQL NULL).
-    func query(_ sql: String, _ parameters: [String?]) throws -> PostgresResult {
+    /// Runs one statement with text parameters (extended protocol; nil is SQL NULL). With `prepared`,
+    /// the statement is parsed and planned once per session and then only executed.
+    func query(_ sql: String, _ parameters: [String?], prepared: Bool = false) throws -> PostgresResult {
         try ensureOpen()
         let copies = parameters.map { value in value.flatMap { strdup($0) } }
         defer { copies.forEach { free($0) } }
         let pointers: [UnsafePointer<CChar>?] = copies.map { $0.map { UnsafePointer($0) } }
-        let result = PQexecParams(handle, sql, Int32(pointers.count), nil, pointers, nil, nil, 0)
-        return try consume(result)
+        guard prepared else {
+            return try consume(PQexecParams(handle, sql, Int32(pointers.count), nil, pointers, nil, nil, 0))
+        }
+        let name = try preparedName(sql, parameterCount: pointers.count)
+        return try consume(PQexecPrepared(handle, name, Int32(pointers.count), pointers, nil, nil, 0))
+    }
+
+    /// The session's name for `sql`, preparing it on first use.
+    private func preparedName(_ sql: String, parameterCount: Int) throws -> String {
+        if let name = preparedStatements[sql] { return name }
+        let name = "hf_\(preparedStatements.count + 1)"
+        _ = try consume(PQprepare(handle, name, sql, Int32(parameterCount), nil))
+        preparedStatements[sql] = name
+        return name
     }
 
     /// Runs one or more statements without parameters (simple protocol).

@@ -23,6 +23,13 @@ public final class PostgresConnection: @unchecked Sendable {
         try await runBlocking { raw in try raw.query(sql, parameters) }
     }
 
+    /// One statement that this session parses and plans only the first time (for statements run
+    /// very often with the same text; not for text built per request, which would pile up). Name the
+    /// columns: a `SELECT *` prepared before a migration changes the table fails after it.
+    public func queryPrepared(_ sql: String, _ parameters: [String?] = []) async throws -> PostgresResult {
+        try await runBlocking { raw in try raw.query(sql, parameters, prepared: true) }
+    }
+
     /// Several statements, no parameters (PQexec), e.g. migrations.
     public func execute(_ sql: String) async throws {
         try await runBlocking { raw in try raw.execute(sql) }

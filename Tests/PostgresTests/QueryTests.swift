@@ -141,3 +141,29 @@ import Testing
         await unreachable.close()
     }
 }
+
+@Suite struct PreparedQueryTests {
+    /// A prepared statement gives what the plain one gives, for each new parameter, and is prepared
+    /// once per session (the session's prepared statements show it once).
+    @Test func preparedOncePerSessionAndSameResults() async throws {
+        try await withPool(poolSize: 1) { pool, _ in
+            let sql = "SELECT v, v * $2::int AS scaled FROM unnest($1::int[]) AS t(v) ORDER BY v"
+            for (values, factor) in [("{1,2,3}", "2"), ("{5}", "10"), ("{}", "3")] {
+                let plain = try await pool.query(sql, [values, factor])
+                let prepared = try await pool.withConnection { try await $0.queryPrepared(sql, [values, factor]) }
+                #expect(prepared.map { $0["scaled"] } == plain.map { $0["scaled"] })
+                #expect(prepared.columns == plain.columns)
+            }
+            let count = try await pool.withConnection { connection in
+                try await connection.query("SELECT count(*) AS n FROM pg_prepared_statements WHERE statement = $1", [sql]).first?.int("n")
+            }
+            #expect(count == 1)
+            // Errors in a prepared statement surface like any other.
+            await #expect(throws: PostgresError.self) {
+                _ = try await pool.withConnection { try await $0.queryPrepared("SELECT 1 / $1::int AS x", ["0"]) }
+            }
+            let after = try await pool.withConnection { try await $0.queryPrepared("SELECT 1 / $1::int AS x", ["1"]) }
+            #expect(after.first?["x"] == "1")
+        }
+    }
+}
