@@ -33,6 +33,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .target(name: "HyperFleetTestSupport", dependencies: [
+            "Kafka",
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
@@ -95,7 +96,7 @@ let package = Package(
         .testTarget(name: "TSLTests", dependencies: ["TSL"]),
         .testTarget(name: "SentinelCoreTests", dependencies: ["SentinelCore"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "PostgresTestSupport"]),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "HyperFleetTestSupport"]),
         .testTarget(name: "HyperFleetAuthTests", dependencies: [
             "HyperFleetAuth",
             .product(name: "JWTKit", package: "jwt-kit"),

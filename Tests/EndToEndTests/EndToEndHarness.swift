@@ -33,7 +33,7 @@ struct E2EHarness: Sendable {
     let client: any TestClientProtocol
     let pool: PostgresPool
     let kafka: KafkaMockCluster
-    let events: E2EEventCollector
+    let events: KafkaMessageCollector
     let settings: SentinelSettings
     let apiURL: String
 
@@ -79,7 +79,7 @@ struct E2EHarness: Sendable {
                 configuration: KafkaProducerConfiguration(
                     bootstrapServers: kafka.bootstrapServers, properties: ["message.timeout.ms": "5000"]),
                 logger: e2eLogger)
-            let events = E2EEventCollector(try KafkaConsumer(
+            let events = KafkaMessageCollector(try KafkaConsumer(
                 configuration: KafkaConsumerConfiguration(
                     bootstrapServers: kafka.bootstrapServers, groupID: "e2e-\(UUID().uuidString)", topics: topics),
                 logger: e2eLogger))
@@ -237,18 +237,15 @@ extension JSONValue {
 }
 
 /// A consumed event and when this process received it.
-struct ReceivedEvent: Sendable {
-    let message: KafkaConsumerMessage
-    let receivedAt: ContinuousClock.Instant
+typealias ReceivedEvent = ReceivedMessage
 
-    func header(_ name: String) -> String? {
-        message.headers.first { $0.key == name }.map { String(decoding: $0.value, as: UTF8.self) }
-    }
+extension ReceivedMessage {
+    func header(_ name: String) -> String? { message.header(name) }
 
     var reason: String? { header("ce_reason") }
     var type: String? { header("ce_type") }
     var subject: String? { header("ce_subject") }
-    var key: String? { message.key.map { String(decoding: $0, as: UTF8.self) } }
+    var key: String? { message.keyString }
     /// The CloudEvent's `time` (set by the Sentinel when it publishes).
     var time: Date? {
         guard let text = header("ce_time") else { return nil }
@@ -258,44 +255,15 @@ struct ReceivedEvent: Sendable {
     }
 }
 
-/// Reads every topic in the background; tests poll it with deadlines.
-final class E2EEventCollector: Sendable {
-    private let received = Mutex<[ReceivedEvent]>([])
-    private let task = Mutex<Task<Void, Never>?>(nil)
-    let consumer: KafkaConsumer
+/// The end-to-end tests read every topic and filter events by their CloudEvent attributes.
+extension KafkaMessageCollector {
+    var all: [ReceivedEvent] { received }
 
-    init(_ consumer: KafkaConsumer) {
-        self.consumer = consumer
-        let stream = consumer.messages
-        let started = Task { [self] in
-            do {
-                for try await message in stream {
-                    let event = ReceivedEvent(message: message, receivedAt: .now)
-                    self.received.withLock { $0.append(event) }
-                }
-            } catch {}
-        }
-        task.withLock { $0 = started }
-    }
-
-    var all: [ReceivedEvent] { received.withLock { $0 } }
-
-    func on(_ topic: String) -> [ReceivedEvent] { all.filter { $0.message.topic == topic } }
+    func on(_ topic: String) -> [ReceivedEvent] { received.filter { $0.message.topic == topic } }
 
     /// Waits until `filter` matches at least `count` events (or the deadline) and returns the matches.
     @discardableResult
     func waitFor(_ count: Int, within deadline: Duration = .seconds(20), _ filter: @Sendable (ReceivedEvent) -> Bool) async throws -> [ReceivedEvent] {
-        let end = ContinuousClock.now + deadline
-        while ContinuousClock.now < end {
-            let matches = all.filter(filter)
-            if matches.count >= count { return matches }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return all.filter(filter)
-    }
-
-    func stop() async {
-        task.withLock { $0?.cancel() }
-        await consumer.close()
+        try await waitUntil(count, within: deadline, matching: filter)
     }
 }

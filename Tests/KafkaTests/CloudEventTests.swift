@@ -1,4 +1,5 @@
 import Foundation
+import HyperFleetTestSupport
 import Kafka
 import Testing
 
@@ -86,8 +87,8 @@ struct CloudEventTests {
         _ = try await producer.send(event.kafkaMessage(topic: topic, key: "abc", mode: .binary))
         _ = try await producer.send(event.kafkaMessage(topic: topic, key: "abc", mode: .structured))
         let consumer = try makeConsumer(cluster, topics: [topic])
-        let collector = MessageCollector(consumer)
-        let received = try await collector.waitFor(count: 2, within: .seconds(20))
+        let collector = collect(consumer)
+        let received = try await collector.waitUntil(2, within: .seconds(20)).map(\.message)
         #expect(received.count == 2)
         var expected = event
         expected.extensions = ["reason": "drift", "generation": "7"]

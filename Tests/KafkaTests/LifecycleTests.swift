@@ -1,3 +1,4 @@
+import HyperFleetTestSupport
 import Kafka
 import Testing
 
@@ -89,10 +90,10 @@ struct LifecycleTests {
         let results = await producer.send((0..<40).map { KafkaMessage(topic: topic, key: Array("k\($0)".utf8), value: Array("\($0)".utf8)) })
         #expect(results.allSatisfy { (try? $0.get()) != nil })
 
-        let first = MessageCollector(try makeConsumer(cluster, topics: [topic]))
-        let second = MessageCollector(try makeConsumer(cluster, topics: [topic]))
-        let a = try await first.waitFor(count: 40, within: .seconds(20))
-        let b = try await second.waitFor(count: 40, within: .seconds(20))
+        let first = collect(try makeConsumer(cluster, topics: [topic]))
+        let second = collect(try makeConsumer(cluster, topics: [topic]))
+        let a = try await first.waitUntil(40, within: .seconds(20)).map(\.message)
+        let b = try await second.waitUntil(40, within: .seconds(20)).map(\.message)
         let expected = Set((0..<40).map { "\($0)" })
         #expect(Set(a.map { String(decoding: $0.value, as: UTF8.self) }) == expected)
         #expect(Set(b.map { String(decoding: $0.value, as: UTF8.self) }) == expected)

@@ -1,3 +1,4 @@
+import HyperFleetTestSupport
 import Kafka
 import Testing
 
@@ -19,8 +20,8 @@ struct ProduceConsumeTests {
         #expect(report.offset == 0)
 
         let consumer = try makeConsumer(cluster, topics: [topic])
-        let collector = MessageCollector(consumer)
-        let received = try await collector.waitFor(count: 1, within: .seconds(20))
+        let collector = collect(consumer)
+        let received = try await collector.waitUntil(1, within: .seconds(20)).map(\.message)
         let first = try #require(received.first, "nothing consumed within 20 s")
         #expect(first.topic == topic)
         #expect(first.offset == 0)

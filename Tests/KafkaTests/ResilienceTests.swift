@@ -1,3 +1,4 @@
+import HyperFleetTestSupport
 import Kafka
 import Synchronization
 import Testing
@@ -53,8 +54,8 @@ struct ResilienceTests {
         for result in results { _ = try result.get() }
 
         let consumer = try makeConsumer(cluster, topics: [topic])
-        let collector = MessageCollector(consumer)
-        _ = try await collector.waitFor(count: count, within: .seconds(20))
+        let collector = collect(consumer)
+        _ = try await collector.waitUntil(count, within: .seconds(20)).map(\.message)
         try await Task.sleep(for: .milliseconds(700))  // give duplicates, if any, time to show up
         let values = collector.messages.map { String(decoding: $0.value, as: UTF8.self) }
         #expect(values == (0..<count).map { "m\($0)" }, "each record once, in order")

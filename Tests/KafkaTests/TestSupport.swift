@@ -1,4 +1,5 @@
 import Foundation
+import HyperFleetTestSupport
 import Kafka
 import Logging
 import Synchronization
@@ -33,36 +34,9 @@ func makeConsumer(_ cluster: KafkaMockCluster, topics: [String]) throws -> Kafka
         logger: testLogger)
 }
 
-/// Drains a consumer's stream in the background so tests can wait for counts with a deadline.
-final class MessageCollector: Sendable {
-    private let received = Mutex<[KafkaConsumerMessage]>([])
-    private let task = Mutex<Task<Void, Never>?>(nil)
-    let consumer: KafkaConsumer
-
-    init(_ consumer: KafkaConsumer) {
-        self.consumer = consumer
-        let stream = consumer.messages
-        let started = Task { [self] in
-            do {
-                for try await message in stream { self.received.withLock { $0.append(message) } }
-            } catch {
-                Issue.record("consumer stream failed: \(error)")
-            }
-        }
-        task.withLock { $0 = started }
-    }
-
-    var messages: [KafkaConsumerMessage] { received.withLock { $0 } }
-
-    /// Waits until at least `count` messages arrived or `deadline` passed; returns what arrived.
-    func waitFor(count: Int, within deadline: Duration) async throws -> [KafkaConsumerMessage] {
-        let clock = ContinuousClock()
-        let end = clock.now.advanced(by: deadline)
-        while messages.count < count, clock.now < end {
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return messages
-    }
+/// Collects a consumer's messages in the background; a failed stream is recorded as a test issue.
+func collect(_ consumer: KafkaConsumer) -> KafkaMessageCollector {
+    KafkaMessageCollector(consumer) { error in Issue.record("consumer stream failed: \(error)") }
 }
 
 /// Runs `body`, failing the test if it takes longer than `limit`.

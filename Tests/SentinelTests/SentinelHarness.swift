@@ -1,6 +1,7 @@
 import Foundation
 import HyperFleetModel
 import HyperFleetStore
+import HyperFleetTestSupport
 import Kafka
 import Logging
 import Postgres
@@ -24,7 +25,7 @@ struct SentinelHarness: Sendable {
     let kafka: KafkaMockCluster
     let producer: KafkaProducer
     let clock: ManualSentinelClock
-    let events: EventCollector
+    let events: KafkaMessageCollector
     let settings: SentinelSettings
     let databaseURL: String
 
@@ -62,7 +63,7 @@ struct SentinelHarness: Sendable {
             let consumer = try KafkaConsumer(
                 configuration: KafkaConsumerConfiguration(bootstrapServers: kafka.bootstrapServers, groupID: "test-\(UUID().uuidString)", topics: topics),
                 logger: quietLogger)
-            let events = EventCollector(consumer)
+            let events = KafkaMessageCollector(consumer)
             var settings = testSettings
             configure(&settings)
             do {
@@ -86,8 +87,8 @@ struct SentinelHarness: Sendable {
 
     /// A new consumer group reading every topic from the beginning (for after a broker outage,
     /// which the long-lived test consumer may take a while to recover from).
-    func freshEvents() throws -> EventCollector {
-        EventCollector(try KafkaConsumer(
+    func freshEvents() throws -> KafkaMessageCollector {
+        KafkaMessageCollector(try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(bootstrapServers: kafka.bootstrapServers, groupID: "fresh-\(UUID().uuidString)", topics: Self.topics),
             logger: quietLogger))
     }
@@ -120,37 +121,14 @@ struct SentinelHarness: Sendable {
     }
 }
 
-/// Reads every event in the background; tests wait for counts with a deadline.
-final class EventCollector: Sendable {
-    private let received = Mutex<[KafkaConsumerMessage]>([])
-    private let task = Mutex<Task<Void, Never>?>(nil)
-    let consumer: KafkaConsumer
-
-    init(_ consumer: KafkaConsumer) {
-        self.consumer = consumer
-        let stream = consumer.messages
-        let started = Task { [self] in
-            do {
-                for try await message in stream { self.received.withLock { $0.append(message) } }
-            } catch {}
-        }
-        task.withLock { $0 = started }
-    }
-
-    var all: [KafkaConsumerMessage] { received.withLock { $0 } }
-
-    func on(_ topic: String) -> [KafkaConsumerMessage] { all.filter { $0.topic == topic } }
+/// The Sentinel tests read events per topic.
+extension KafkaMessageCollector {
+    func on(_ topic: String) -> [KafkaConsumerMessage] { messages.filter { $0.topic == topic } }
 
     /// Waits until `topic` has at least `count` events (or the deadline passes) and returns them.
     @discardableResult
     func waitFor(_ count: Int, on topic: String = "hyperfleet-clusters", within deadline: Duration = .seconds(15)) async throws -> [KafkaConsumerMessage] {
-        let end = ContinuousClock.now + deadline
-        while ContinuousClock.now < end {
-            let current = on(topic)
-            if current.count >= count { return current }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return on(topic)
+        try await waitUntil(count, within: deadline) { $0.message.topic == topic }.map(\.message)
     }
 
     /// Waits a little and returns how many events `topic` has (to assert that nothing more came).
@@ -158,20 +136,10 @@ final class EventCollector: Sendable {
         try await Task.sleep(for: duration)
         return on(topic).count
     }
-
-    func stop() async {
-        task.withLock { $0?.cancel() }
-        await consumer.close()
-    }
 }
 
 extension KafkaConsumerMessage {
-    func header(_ name: String) -> String? {
-        headers.first { $0.key == name }.map { String(decoding: $0.value, as: UTF8.self) }
-    }
-
     var reason: String? { header("ce_reason") }
-    var keyString: String? { key.map { String(decoding: $0, as: UTF8.self) } }
 
     var data: JSONValue? { try? JSONValue.parse(value) }
 }
