@@ -64,10 +64,13 @@ struct StaleAdapterTests {
     /// SIGTERM-style graceful shutdown during a burst: every acknowledged event is recorded, and
     /// nothing is recorded that was not acknowledged (no claims left behind either).
     @Test func gracefulShutdownRecordsEverythingAcknowledged() async throws {
-        // A delivery that times out is retried and may reach the topic twice (at-least-once). The
-        // harness's 3 s timeout was hit once under a fully loaded machine (301 events for 300 records);
-        // this test is about shutdown, so deliveries get time enough not to time out.
-        try await SentinelHarness.run(producerProperties: ["message.timeout.ms": "60000"]) { h in
+        // One event per resource is what this test counts on, so no second decision may fall due while
+        // it runs: with the harness's 10 s NotReady backoff, a run slowed past 10 s by a loaded machine
+        // legitimately published a not_ready_backoff event for an early cluster (301 events, 300 records).
+        try await SentinelHarness.run(configure: { settings in
+            settings.decisions.notReadyBackoffBase = .seconds(3600)
+            settings.decisions.notReadyBackoffMax = .seconds(3600)
+        }) { h in
             let engine = h.engine(clock: SystemSentinelClock())
             let service = SentinelService(
                 engine: engine, listenConfiguration: .init(connectionString: h.databaseURL, poolSize: 1),
