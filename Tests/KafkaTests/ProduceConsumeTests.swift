@@ -86,7 +86,7 @@ struct ProduceConsumeTests {
             return count
         }
         try await Task.sleep(for: .milliseconds(300))
-        await expectFinishes(within: .seconds(10), "consumer close") { await consumer.close() }
+        await expectFinishes(within: .seconds(15), "consumer close") { await consumer.close() }
         let count = try await drained.value
         #expect(count == 0)
     }
