@@ -35,17 +35,17 @@ enum OperationIDs {
     private static let processBits = UInt64.random(in: .min ... .max)
     private static let counter = Atomic<UInt64>(0)
 
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     static func next() -> String {
         let sequence = counter.add(1, ordering: .relaxed).newValue
-        let hex = Array("0123456789abcdef".utf8)
         var bytes = [UInt8]()
         bytes.reserveCapacity(36)
-        for (index, word) in [processBits, sequence].enumerated() {
-            for nibble in stride(from: 60, through: 0, by: -4) {
-                let position = index * 16 + (60 - nibble) / 4
-                if position == 8 || position == 12 || position == 16 || position == 20 { bytes.append(UInt8(ascii: "-")) }
-                bytes.append(hex[Int((word >> UInt64(nibble)) & 0xF)])
-            }
+        for position in 0..<32 {
+            if position == 8 || position == 12 || position == 16 || position == 20 { bytes.append(UInt8(ascii: "-")) }
+            let word = position < 16 ? processBits : sequence
+            let shift = UInt64(60 - 4 * (position % 16))
+            bytes.append(hexDigits[Int((word >> shift) & 0xF)])
         }
         return String(decoding: bytes, as: UTF8.self)
     }

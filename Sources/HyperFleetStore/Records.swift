@@ -34,12 +34,10 @@ struct ResourceRecord: Sendable {
         updatedBy = stored.updatedBy
         deletedTime = stored.deletedTime
         deletedBy = stored.deletedBy
-        guard let conditions = ResourceCondition.list(parsing: Array(stored.conditions.text.utf8)) else {
-            throw StoreError.corrupt("status_conditions")
-        }
         status = ResourceStatus(
             phase: stored.phase, observedGeneration: stored.observedGeneration, lastTransitionTime: stored.lastTransitionTime,
-            lastUpdatedTime: stored.lastUpdatedTime, conditions: conditions)
+            lastUpdatedTime: stored.lastUpdatedTime,
+            conditions: try Self.decode([ResourceCondition].self, stored.conditions.text, "status_conditions"))
     }
 
     var cluster: Cluster {
@@ -73,7 +71,10 @@ struct ResourceRecord: Sendable {
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ row: PostgresRow, _ column: String) throws -> T {
-        let text = try row.text(column)
+        try decode(type, try row.text(column), column)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String, _ column: String) throws -> T {
         do {
             return try HyperFleetJSON.decoder.decode(T.self, from: Data(text.utf8))
         } catch {

@@ -52,15 +52,6 @@ public enum TestDatabase {
     }
 
     private static func runAdmin(_ connectionString: String, _ sql: String) async throws {
-        let pool = PostgresPool(
-            configuration: PostgresConfiguration(connectionString: connectionString, poolSize: 1, connectTimeout: .seconds(20), applicationName: "hf-test-admin"),
-            logger: silentLogger)
-        do {
-            _ = try await pool.query(sql)
-            await pool.close()
-        } catch {
-            await pool.close()
-            throw error
-        }
+        _ = try await PostgresPool.runOnce(connectionString, sql, applicationName: "hf-test-admin", logger: silentLogger)
     }
 }

@@ -37,16 +37,7 @@ struct BenchDatabase {
     }
 
     static func runAdmin(_ admin: String, _ sql: String, logger: Logger) async throws {
-        let pool = PostgresPool(
-            configuration: PostgresConfiguration(connectionString: admin, poolSize: 1, connectTimeout: .seconds(20), applicationName: "sentinel-bench-admin"),
-            logger: logger)
-        do {
-            _ = try await pool.query(sql)
-            await pool.close()
-        } catch {
-            await pool.close()
-            throw error
-        }
+        _ = try await PostgresPool.runOnce(admin, sql, applicationName: "sentinel-bench-admin", logger: logger)
     }
 
     /// The server's version line, for the report.

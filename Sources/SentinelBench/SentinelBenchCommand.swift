@@ -146,16 +146,10 @@ struct SentinelBenchCommand: AsyncParsableCommand {
 extension BenchDatabase {
     /// The server version, asked through the admin URL.
     static func adminVersion(_ admin: String, logger: Logger) async throws -> String {
-        let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: admin, poolSize: 1, connectTimeout: .seconds(20)), logger: logger)
-        let rows: PostgresResult
-        do {
-            rows = try await pool.query(
-                "SELECT version() AS v, current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS sc, current_setting('shared_buffers') AS sb")
-            await pool.close()
-        } catch {
-            await pool.close()
-            throw error
-        }
+        let rows = try await PostgresPool.runOnce(
+            admin,
+            "SELECT version() AS v, current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS sc, current_setting('shared_buffers') AS sb",
+            applicationName: "sentinel-bench-admin", logger: logger)
         guard let row = rows.first else { return "?" }
         return "\(row["v"] ?? "?"); fsync=\(row["fsync"] ?? "?") synchronous_commit=\(row["sc"] ?? "?") shared_buffers=\(row["sb"] ?? "?")"
     }

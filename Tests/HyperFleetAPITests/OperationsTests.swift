@@ -53,6 +53,22 @@ struct OperationsTests {
         }
     }
 
+    /// Made operation ids are UUID-shaped lowercase hex and never repeat; a sane incoming one is echoed.
+    @Test func operationIDsAreUniqueAndEchoed() async throws {
+        try await APIHarness.run { api in
+            var seen = Set<String>()
+            for _ in 0..<50 {
+                let reply = try await api.get("/api/hyperfleet")
+                let id = try #require(reply.headers[HTTPField.Name("X-Operation-ID")!])
+                #expect(id.range(of: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", options: .regularExpression) != nil, "\(id)")
+                seen.insert(id)
+            }
+            #expect(seen.count == 50)
+            let echoed = try await api.get("/api/hyperfleet", headers: [HTTPField.Name("X-Request-ID")!: "client-42"])
+            #expect(echoed.headers[HTTPField.Name("X-Operation-ID")!] == "client-42")
+        }
+    }
+
     @Test func healthServerAnswersReadiness() async throws {
         let state = ReadyFlag()
         let readiness = Readiness { ["database": state.value] }

@@ -64,13 +64,16 @@ import Testing
             error: APIError(.validation, "invalid", details: [FieldError(field: "labels.a", error: Self.tricky)]), operationID: "op-2"))
     }
 
-    /// The stored form of a status's conditions reads back to the same values.
+    /// The stored form of a status's conditions (written by the writer) reads back to the same values.
     @Test func storedConditionsParseBack() throws {
         let conditions = Self.status.conditions
-        #expect(ResourceCondition.list(parsing: conditions.jsonBytes()) == conditions)
-        #expect(ResourceCondition.list(parsing: Array("[]".utf8)) == [])
-        #expect(ResourceCondition.list(parsing: Array(#"[{"type":"X"}]"#.utf8)) == nil)
-        #expect(ResourceCondition.list(parsing: Array("{}".utf8)) == nil)
+        func read(_ text: String) -> [ResourceCondition]? {
+            try? HyperFleetJSON.decode([ResourceCondition].self, from: Array(text.utf8))
+        }
+        #expect(read(conditions.jsonText) == conditions)
+        #expect(read("[]") == [])
+        #expect(read(#"[{"type":"X"}]"#) == nil)
+        #expect(read("{}") == nil)
     }
 
     /// A fragment is copied as it is, and separators around it stay right.

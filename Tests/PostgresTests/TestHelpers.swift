@@ -15,31 +15,15 @@ func withPool<T: Sendable>(
         let configuration = PostgresConfiguration(
             connectionString: connectionString, poolSize: poolSize, connectTimeout: .seconds(20),
             acquireTimeout: acquireTimeout, statementTimeout: statementTimeout)
-        let pool = PostgresPool(configuration: configuration, logger: TestDatabase.silentLogger)
-        do {
-            let value = try await body(pool, connectionString)
-            await pool.close()
-            return value
-        } catch {
-            await pool.close()
-            throw error
+        return try await PostgresPool.withPool(configuration: configuration, logger: TestDatabase.silentLogger) { pool in
+            try await body(pool, connectionString)
         }
     }
 }
 
 /// Runs one statement on a short-lived separate session (e.g. to kill another session).
 func runSeparately(_ connectionString: String, _ sql: String, _ parameters: [String?] = []) async throws -> PostgresResult {
-    let pool = PostgresPool(
-        configuration: PostgresConfiguration(connectionString: connectionString, poolSize: 1, connectTimeout: .seconds(20), applicationName: "hf-test-helper"),
-        logger: TestDatabase.silentLogger)
-    do {
-        let result = try await pool.query(sql, parameters)
-        await pool.close()
-        return result
-    } catch {
-        await pool.close()
-        throw error
-    }
+    try await PostgresPool.runOnce(connectionString, sql, parameters, applicationName: "hf-test-helper", logger: TestDatabase.silentLogger)
 }
 
 /// Terminates backend `pid` and waits until it is gone, so later steps see a dead session.

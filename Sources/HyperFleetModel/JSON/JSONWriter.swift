@@ -72,7 +72,7 @@ public struct JSONWriter: Sendable {
 
     public mutating func bool(_ flag: Bool) {
         separateElement()
-        bytes.append(contentsOf: flag ? Array("true".utf8) : Array("false".utf8))
+        if flag { bytes.append(contentsOf: "true".utf8) } else { bytes.append(contentsOf: "false".utf8) }
         atContainerStart = false
     }
 

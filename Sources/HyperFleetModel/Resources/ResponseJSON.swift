@@ -228,28 +228,3 @@ extension ErrorBody: JSONWritable {
         writer.endObject()
     }
 }
-
-extension ResourceCondition {
-    /// Reads a stored `status_conditions` array (what `write(to:)` produced) without Foundation's
-    /// decoder; nil if it is not that shape.
-    public static func list(parsing bytes: [UInt8]) -> [ResourceCondition]? {
-        guard let elements = (try? JSONValue.parse(bytes))?.arrayValue else { return nil }
-        var conditions: [ResourceCondition] = []
-        conditions.reserveCapacity(elements.count)
-        for element in elements {
-            guard let members = element.objectValue,
-                let type = members["type"]?.stringValue,
-                let status = members["status"]?.stringValue.flatMap(ConditionStatus.init(rawValue:)),
-                let observedGeneration = members["observed_generation"]?.exactIntegerValue,
-                let lastTransitionTime = members["last_transition_time"]?.stringValue.flatMap(Timestamp.parseRFC3339),
-                let createdTime = members["created_time"]?.stringValue.flatMap(Timestamp.parseRFC3339),
-                let lastUpdatedTime = members["last_updated_time"]?.stringValue.flatMap(Timestamp.parseRFC3339)
-            else { return nil }
-            conditions.append(ResourceCondition(
-                type: type, status: status, reason: members["reason"]?.stringValue, message: members["message"]?.stringValue,
-                lastTransitionTime: lastTransitionTime, observedGeneration: observedGeneration, createdTime: createdTime,
-                lastUpdatedTime: lastUpdatedTime))
-        }
-        return conditions
-    }
-}
