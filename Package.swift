@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -50,8 +51,12 @@ let package = Package(
         .target(name: "HyperFleetAPI", dependencies: [
             "HyperFleetModel", "TSL", "Postgres", "HyperFleetStore", "HyperFleetAuth",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
         ], resources: [.copy("Resources/openapi.json")]),
         .target(name: "Sentinel", dependencies: [
             "SentinelCore", "Postgres", "Kafka", "HyperFleetModel",
@@ -109,6 +114,7 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             "HyperFleetTestSupport",
             .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "SentinelTests", dependencies: [
             "Sentinel", "SentinelCore", "Kafka", "Postgres", "PostgresTestSupport", "HyperFleetStore", "HyperFleetModel",

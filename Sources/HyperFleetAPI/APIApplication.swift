@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HyperFleetAuth
 import HyperFleetStore
 import Logging
@@ -45,9 +46,17 @@ public func buildAPIApplication(
     store: ResourceStore, authenticator: BearerAuthenticator?, settings: APIServerSettings, logger: Logger,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    Application(
-        router: buildAPIRouter(store: store, authenticator: authenticator, settings: settings),
-        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "hyperfleet-api"),
+    let responder = buildAPIRouter(store: store, authenticator: authenticator, settings: settings).buildResponder()
+    let serverName = "hyperfleet-api"
+    // The builder is handed Hummingbird's per-request closure, which writes through an NIOAsyncChannel;
+    // APIConnectionChannel answers through the same router responder on the event loop instead.
+    let server = HTTPServerBuilder { _ in
+        APIConnectionChannel(responder: responder, maxBodyBytes: settings.maxBodyBytes, serverName: serverName)
+    }
+    return Application(
+        responder: responder,
+        server: server,
+        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: serverName),
         onServerRunning: onServerRunning,
         logger: logger)
 }

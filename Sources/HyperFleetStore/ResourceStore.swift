@@ -9,16 +9,16 @@ public struct ResourceStore: Sendable {
     let pool: PostgresPool
     let logger: Logger
     /// GET by id, in shared statements.
-    private let clusterReads: BatchedReads
-    private let nodePoolReads: BatchedReads
+    private let clusterReads: BatchedRowReads
+    private let nodePoolReads: BatchedRowReads
     /// List totals reused until the next write.
     private let totals = ListTotals()
 
     public init(pool: PostgresPool, logger: Logger) {
         self.pool = pool
         self.logger = logger
-        func byID(_ type: ResourceType) -> BatchedReads {
-            BatchedReads(pool: pool, sql: "SELECT \(type.selectColumns) FROM \(type.table) WHERE id = ANY($1::text[])")
+        func byID(_ type: ResourceType) -> BatchedRowReads {
+            BatchedRowReads(pool: pool, sql: "SELECT \(type.selectColumns) FROM \(type.table) WHERE id = ANY($1::text[])")
         }
         self.clusterReads = byID(.clusters)
         self.nodePoolReads = byID(.nodepools)

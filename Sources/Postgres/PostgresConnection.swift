@@ -46,8 +46,8 @@ public final class PostgresConnection: @unchecked Sendable {
         state.withLock { $0.isReturned = true }
     }
 
-    /// Runs a blocking libpq call on a worker thread; task cancellation sends a server-side cancel.
-    private func runBlocking<T: Sendable>(_ work: @escaping @Sendable (LibPQConnection) throws -> T) async throws -> T {
+    /// Runs blocking libpq work on a worker thread; task cancellation sends a server-side cancel.
+    func runBlocking<T: Sendable>(_ work: @escaping @Sendable (LibPQConnection) throws -> T) async throws -> T {
         let isReturned = state.withLock { $0.isReturned }
         if isReturned {
             throw PostgresError(kind: .connection, message: "connection used after withConnection returned")

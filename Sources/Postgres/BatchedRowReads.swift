@@ -1,0 +1,99 @@
+import Synchronization
+
+/// Answers concurrent reads of single rows by id with shared statements: every read waiting when a
+/// statement starts is answered by it (`WHERE id = ANY($1)`). Under load, many round trips, thread
+/// hops and index probes become one; a lone read still costs one statement. A read never joins a
+/// statement that has already started, so it sees every write committed before it was asked.
+///
+/// One reader at a time holds a pooled session and serves batch after batch on its worker thread,
+/// with the statement prepared once per session, until nobody is waiting: a batch costs no hop to
+/// the cooperative pool and back. Two readers at a time made the batches smaller and cost about a
+/// fifth of GET throughput (benchmarks/README.md).
+public final class BatchedRowReads: Sendable {
+    private struct Waiter {
+        let id: String
+        let continuation: CheckedContinuation<PostgresRow?, any Error>
+    }
+
+    private struct State {
+        var waiting: [Waiter] = []
+        var readerIsRunning = false
+    }
+
+    private let pool: PostgresPool
+    /// Selects the rows whose `id` is in the text array `$1`; must return an `id` column.
+    private let sql: String
+    private let maxBatch: Int
+    private let state = Mutex(State())
+
+    /// `sql` selects the rows whose `id` is in the text array `$1` and returns an `id` column.
+    public init(pool: PostgresPool, sql: String, maxBatch: Int = 256) {
+        self.pool = pool
+        self.sql = sql
+        self.maxBatch = maxBatch
+    }
+
+    /// The row with this id, or nil if there is none.
+    public func read(_ id: String) async throws -> PostgresRow? {
+        try await withCheckedThrowingContinuation { continuation in
+            let startsReader = state.withLock { state in
+                state.waiting.append(Waiter(id: id, continuation: continuation))
+                guard !state.readerIsRunning else { return false }
+                state.readerIsRunning = true
+                return true
+            }
+            if startsReader {
+                Task { await self.run() }
+            }
+        }
+    }
+
+    /// Leases a session and serves batches on it until nobody is waiting; leases again after a
+    /// failed statement (the pool drops a broken session) while reads are still waiting.
+    private func run() async {
+        while true {
+            do {
+                try await pool.withConnection { connection in
+                    try await connection.runBlocking { session in self.serveBatches(on: session) }
+                }
+            } catch {
+                // No session to be had (database down, pool closed): answer everyone waiting now.
+                let waiting = state.withLock { state in
+                    defer { state.waiting.removeAll() }
+                    return state.waiting
+                }
+                for waiter in waiting { waiter.continuation.resume(throwing: error) }
+            }
+            let done = state.withLock { state in
+                guard state.waiting.isEmpty else { return false }
+                state.readerIsRunning = false
+                return true
+            }
+            if done { return }
+        }
+    }
+
+    /// Runs on a worker thread: one statement per batch until the queue is empty or a statement fails.
+    private func serveBatches(on session: LibPQConnection) {
+        while true {
+            let batch: [Waiter] = state.withLock { state in
+                let count = min(maxBatch, state.waiting.count)
+                defer { state.waiting.removeFirst(count) }
+                return Array(state.waiting.prefix(count))
+            }
+            if batch.isEmpty { return }
+            do {
+                let rows = try session.query(sql, [SQLArray.literal(batch.map(\.id))], prepared: true)
+                var byID: [String: PostgresRow] = [:]
+                for row in rows {
+                    if let id = row["id"] { byID[id] = row }
+                }
+                for waiter in batch { waiter.continuation.resume(returning: byID[waiter.id]) }
+            } catch {
+                for waiter in batch { waiter.continuation.resume(throwing: error) }
+                return
+            }
+        }
+    }
+
+}
