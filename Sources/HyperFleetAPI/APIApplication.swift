@@ -49,7 +49,7 @@ public func buildAPIApplication(
     let responder = buildAPIRouter(store: store, authenticator: authenticator, settings: settings).buildResponder()
     let serverName = "hyperfleet-api"
     // The builder is handed Hummingbird's per-request closure, which writes through an NIOAsyncChannel;
-    // APIConnectionChannel answers through the same router responder on the event loop instead.
+    // APIConnectionChannel answers through the same router responder without that bridge.
     let server = HTTPServerBuilder { _ in
         APIConnectionChannel(responder: responder, maxBodyBytes: settings.maxBodyBytes, serverName: serverName)
     }

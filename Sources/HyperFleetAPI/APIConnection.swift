@@ -58,6 +58,10 @@ final class APIRequestHandler<Responder: HTTPResponder>: ChannelInboundHandler w
     private let logger: Logger
     private var head: HTTPRequest?
     private var body = ByteBuffer()
+    /// A request is being answered (NIO's pipelining handler holds back the next one until then).
+    private var isAnswering = false
+    /// The client shut down its sending side: close once the request being answered is written.
+    private var inputClosed = false
 
     init(responder: Responder, maxBodyBytes: Int, serverName: String, logger: Logger) {
         self.responder = responder
@@ -86,8 +90,20 @@ final class APIRequestHandler<Responder: HTTPResponder>: ChannelInboundHandler w
         case .end:
             guard let requestHead = head else { return }
             head = nil
+            isAnswering = true
             respond(to: Request(head: requestHead, body: RequestBody(buffer: body)), context: context)
         }
+    }
+
+    /// The server allows half-closed connections (Hummingbird's setting), so a client's end of input
+    /// arrives here, after every request sent before it; the connection closes once those are answered.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .some(.inputClosed) = event as? ChannelEvent {
+            inputClosed = true
+            if !isAnswering { context.close(promise: nil) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     /// NIO's error handler has already answered a malformed request with 400; the connection ends.
@@ -100,6 +116,7 @@ final class APIRequestHandler<Responder: HTTPResponder>: ChannelInboundHandler w
         let channel = context.channel
         let loop = context.eventLoop
         let boundContext = NIOLoopBound(context, eventLoop: loop)
+        let boundHandler = NIOLoopBound(self, eventLoop: loop)
         let responder = self.responder
         let serverName = self.serverName
         let logger = self.logger
@@ -129,17 +146,23 @@ final class APIRequestHandler<Responder: HTTPResponder>: ChannelInboundHandler w
             }
             let head = response.head
             let parts = collector.buffers
-            let write: @Sendable () -> Void = {
-                let context = boundContext.value
-                context.write(NIOAny(HTTPResponsePart.head(head)), promise: nil)
-                for part in parts { context.write(NIOAny(HTTPResponsePart.body(part)), promise: nil) }
-                if closeAfter {
-                    context.writeAndFlush(NIOAny(HTTPResponsePart.end(nil))).whenComplete { _ in boundContext.value.close(promise: nil) }
-                } else {
-                    context.writeAndFlush(NIOAny(HTTPResponsePart.end(nil)), promise: nil)
-                }
+            loop.execute {
+                boundHandler.value.write(head, parts, closeAfter: closeAfter, context: boundContext.value, boundContext: boundContext)
             }
-            loop.execute(write)
+        }
+    }
+
+    private func write(
+        _ head: HTTPResponse, _ parts: [ByteBuffer], closeAfter: Bool, context: ChannelHandlerContext,
+        boundContext: NIOLoopBound<ChannelHandlerContext>
+    ) {
+        isAnswering = false
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        for part in parts { context.write(wrapOutboundOut(.body(part)), promise: nil) }
+        if closeAfter || inputClosed {
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in boundContext.value.close(promise: nil) }
+        } else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         }
     }
 }

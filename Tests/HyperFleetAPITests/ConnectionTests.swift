@@ -38,6 +38,22 @@ struct ConnectionTests {
         }
     }
 
+    /// A client that shuts down its sending side gets the answer to what it sent, then the server
+    /// closes too (a half-closed connection left open would never be reclaimed).
+    @Test func aClientThatStopsSendingIsAnsweredAndThenClosed() async throws {
+        try await APIHarness.run { api in
+            let port = try #require(api.client.port)
+            let idle = try await RawConnection(port: port).exchange("", halfClose: true)
+            #expect(idle.isEmpty)
+            let text = try await RawConnection(port: port).exchange(
+                request("GET /api/hyperfleet", operationID: "one") + request("GET /api/hyperfleet", operationID: "two"),
+                halfClose: true)
+            let answers = Self.responses(in: text)
+            #expect(answers.map(\.status) == [200, 200])
+            #expect(answers.map { $0.headers["x-operation-id"] } == ["one", "two"])
+        }
+    }
+
     @Test func malformedRequestGets400AndTheConnectionCloses() async throws {
         try await APIHarness.run { api in
             let text = try await RawConnection(port: try #require(api.client.port)).exchange("THIS IS NOT HTTP\r\n\r\n")
@@ -205,14 +221,17 @@ struct RawConnection: Sendable {
         let description: String
     }
 
-    /// Sends `text`; with `afterContinue`, waits for an interim `100 Continue` answer and then sends that too.
-    func exchange(_ text: String, afterContinue: String? = nil) async throws -> String {
+    /// Sends `text`; with `afterContinue`, waits for an interim `100 Continue` answer and then sends that
+    /// too; with `halfClose`, then shuts down the sending side.
+    func exchange(_ text: String, afterContinue: String? = nil, halfClose: Bool = false) async throws -> String {
         try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try blockingExchange(text, afterContinue: afterContinue) }) }.start()
+            Thread {
+                continuation.resume(with: Result { try blockingExchange(text, afterContinue: afterContinue, halfClose: halfClose) })
+            }.start()
         }
     }
 
-    private func blockingExchange(_ text: String, afterContinue: String?) throws -> String {
+    private func blockingExchange(_ text: String, afterContinue: String?, halfClose: Bool) throws -> String {
         let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socketFD >= 0 else { throw Failure(description: "socket() failed: \(errno)") }
         defer { close(socketFD) }
@@ -256,6 +275,7 @@ struct RawConnection: Sendable {
             }
             try sendAll(afterContinue)
         }
+        if halfClose { shutdown(socketFD, Int32(SHUT_WR)) }
         while try receive() {}
         return String(decoding: received, as: UTF8.self)
     }
