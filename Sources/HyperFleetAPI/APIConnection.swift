@@ -147,22 +147,17 @@ final class APIRequestHandler<Responder: HTTPResponder>: ChannelInboundHandler w
             let head = response.head
             let parts = collector.buffers
             loop.execute {
-                boundHandler.value.write(head, parts, closeAfter: closeAfter, context: boundContext.value, boundContext: boundContext)
+                let context = boundContext.value
+                let handler = boundHandler.value
+                handler.isAnswering = false
+                context.write(NIOAny(HTTPResponsePart.head(head)), promise: nil)
+                for part in parts { context.write(NIOAny(HTTPResponsePart.body(part)), promise: nil) }
+                if closeAfter || handler.inputClosed {
+                    context.writeAndFlush(NIOAny(HTTPResponsePart.end(nil))).whenComplete { _ in boundContext.value.close(promise: nil) }
+                } else {
+                    context.writeAndFlush(NIOAny(HTTPResponsePart.end(nil)), promise: nil)
+                }
             }
-        }
-    }
-
-    private func write(
-        _ head: HTTPResponse, _ parts: [ByteBuffer], closeAfter: Bool, context: ChannelHandlerContext,
-        boundContext: NIOLoopBound<ChannelHandlerContext>
-    ) {
-        isAnswering = false
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        for part in parts { context.write(wrapOutboundOut(.body(part)), promise: nil) }
-        if closeAfter || inputClosed {
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in boundContext.value.close(promise: nil) }
-        } else {
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         }
     }
 }
