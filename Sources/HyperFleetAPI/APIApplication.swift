@@ -12,6 +12,8 @@ public struct APIServerSettings: Sendable {
     public var host = "127.0.0.1"
     public var port = 8000
     public var maxBodyBytes = 1_048_576
+    /// Closes connections idle (or stalled mid-request) this long; nil keeps them until the client closes.
+    public var idleTimeout: Duration? = .seconds(75)
     public var adapterWriteClaim: ClaimRequirement?
     public var resourceWriteClaim: ClaimRequirement?
     public init() {}
@@ -51,7 +53,8 @@ public func buildAPIApplication(
     // The builder is handed Hummingbird's per-request closure, which writes through an NIOAsyncChannel;
     // APIConnectionChannel answers through the same router responder without that bridge.
     let server = HTTPServerBuilder { _ in
-        APIConnectionChannel(responder: responder, maxBodyBytes: settings.maxBodyBytes, serverName: serverName)
+        APIConnectionChannel(
+            responder: responder, maxBodyBytes: settings.maxBodyBytes, idleTimeout: settings.idleTimeout, serverName: serverName)
     }
     return Application(
         responder: responder,

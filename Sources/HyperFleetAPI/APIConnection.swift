@@ -25,6 +25,8 @@ struct APIConnectionChannel<Responder: HTTPResponder>: ServerChildChannel where 
     let responder: Responder
     /// Bodies are kept up to this many bytes plus one; the rest is read and dropped.
     let maxBodyBytes: Int
+    /// A connection without a request, or with one that stopped arriving, is closed after this long.
+    let idleTimeout: Duration?
     let serverName: String
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
@@ -34,8 +36,9 @@ struct APIConnectionChannel<Responder: HTTPResponder>: ServerChildChannel where 
             try pipeline.configureHTTPServerPipeline(
                 withPipeliningAssistance: true, withErrorHandling: true, withOutboundHeaderValidation: false)
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-            // Closes the connection after its response in flight when the server shuts down.
-            try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
+            // Closes idle or stalled connections, and each connection after its response in flight when the
+            // server shuts down; a request being answered is never cut off.
+            try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: idleTimeout, logger: logger))
             try pipeline.addHandler(APIRequestHandler(
                 responder: responder, maxBodyBytes: maxBodyBytes, serverName: serverName, logger: logger))
             return Value(channel: channel)

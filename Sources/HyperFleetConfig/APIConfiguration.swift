@@ -10,6 +10,9 @@ public struct APIConfiguration: Sendable {
         public var metricsPort = 9090
         public var maxBodyBytes = 1_048_576
         public var shutdownTimeout: Duration = .seconds(10)
+        /// A connection with no request for this long, or whose request stops arriving for this long, is
+        /// closed; zero keeps connections open until the client closes them.
+        public var idleTimeout: Duration = .seconds(75)
     }
 
     public struct Auth: Sendable {
@@ -56,6 +59,7 @@ public struct APIConfiguration: Sendable {
         server.metricsPort = try reader.int("server.metrics_port", default: server.metricsPort, range: 0...65535)
         server.maxBodyBytes = try reader.int("server.max_body_bytes", default: server.maxBodyBytes, range: 1024...(64 << 20))
         server.shutdownTimeout = try reader.duration("server.shutdown_timeout", default: server.shutdownTimeout)
+        server.idleTimeout = try reader.duration("server.idle_timeout", default: server.idleTimeout, allowZero: true)
         configuration.server = server
         configuration.database = try DatabaseSettings.read(reader, environment: environment)
 
@@ -184,6 +188,7 @@ extension APIConfiguration {
               metrics_port: \(server.metricsPort)
               max_body_bytes: \(server.maxBodyBytes)
               shutdown_timeout: \(DurationText.format(server.shutdownTimeout))
+              idle_timeout: \(DurationText.format(server.idleTimeout))
             database:
               url: \(database.postgres.redactedDescription.isEmpty ? "(libpq PG* environment)" : database.postgres.redactedDescription)
               pool_size: \(database.poolSize)

@@ -81,6 +81,7 @@ struct APIServer {
         settings.host = configuration.server.host
         settings.port = configuration.server.port
         settings.maxBodyBytes = configuration.server.maxBodyBytes
+        settings.idleTimeout = configuration.server.idleTimeout == .zero ? nil : configuration.server.idleTimeout
         settings.adapterWriteClaim = configuration.auth.adapterWriteClaim
         settings.resourceWriteClaim = configuration.auth.resourceWriteClaim
 

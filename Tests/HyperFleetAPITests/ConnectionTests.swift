@@ -54,6 +54,26 @@ struct ConnectionTests {
         }
     }
 
+    /// With an idle timeout of 1 s: a connection that sends nothing, one that stops in the middle of a
+    /// body, and a keep-alive connection after its answer are all closed, none before the second is up.
+    @Test func idleAndStalledConnectionsAreClosedAfterTheIdleTimeout() async throws {
+        try await APIHarness.run(configure: { $0.idleTimeout = .seconds(1) }) { api in
+            let connection = RawConnection(port: try #require(api.client.port))
+            let stalled = "POST /api/hyperfleet/v1/clusters HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 100\r\n\r\n{\"kind\":"
+            for (name, text) in [("silent", ""), ("stalled body", stalled), ("after an answer", request("GET /api/hyperfleet", operationID: "idle"))] {
+                let start = ContinuousClock.now
+                let received = try await connection.exchange(text)
+                let elapsed = ContinuousClock.now - start
+                #expect(elapsed >= .milliseconds(900), "\(name): closed after \(elapsed)")
+                let answers = Self.responses(in: received)
+                #expect(answers.map(\.status) == (name == "after an answer" ? [200] : []), "\(name): \(received)")
+            }
+            // (The test client's own keep-alive connection is closed by now as well, so ask the database.)
+            #expect(try await api.pool.query("SELECT count(*) AS n FROM clusters").first?.int("n") == 0)
+        }
+    }
+
     @Test func malformedRequestGets400AndTheConnectionCloses() async throws {
         try await APIHarness.run { api in
             let text = try await RawConnection(port: try #require(api.client.port)).exchange("THIS IS NOT HTTP\r\n\r\n")

@@ -23,11 +23,13 @@ struct ConfigTests {
         #expect(fromFile.requiredAdapters.nodepools == ["validation", "hypershift"])
         let overridden = try load(Self.valid, [
             "HYPERFLEET_SERVER_PORT": "9100", "HYPERFLEET_ADAPTERS_REQUIRED_NODEPOOLS": "a-one, b-two",
-            "HYPERFLEET_SERVER_SHUTDOWN_TIMEOUT": "1m30s",
+            "HYPERFLEET_SERVER_SHUTDOWN_TIMEOUT": "1m30s", "HYPERFLEET_SERVER_IDLE_TIMEOUT": "0s",
         ])
         #expect(overridden.server.port == 9100)
         #expect(overridden.requiredAdapters.nodepools == ["a-one", "b-two"])
         #expect(overridden.server.shutdownTimeout == .seconds(90))
+        #expect(fromFile.server.idleTimeout == .seconds(75))
+        #expect(overridden.server.idleTimeout == .zero)
     }
 
     @Test func databaseURLPrecedence() throws {
@@ -43,6 +45,7 @@ struct ConfigTests {
         ("server: {port: abc}\nauth: {enabled: false}", "server.port"),
         ("server: {shutdown_timeout: -5s}\nauth: {enabled: false}", "server.shutdown_timeout"),
         ("server: {shutdown_timeout: soon}\nauth: {enabled: false}", "server.shutdown_timeout"),
+        ("server: {idle_timeout: -1s}\nauth: {enabled: false}", "server.idle_timeout"),
         ("auth: {enabled: true}", "auth.jwks_file"),
         ("auth: {enabled: false, leeway: 2m}", "auth.leeway"),
         ("auth: {enabled: false}\nadapters: {required: {clusters: [Bad_Name]}}", "adapters.required.clusters"),
