@@ -17,9 +17,9 @@ public enum ResourceType: String, Sendable, CaseIterable {
     /// Columns selected for a resource, in a form `ResourceRecord` decodes.
     var selectColumns: String {
         var columns = """
-            id, name, spec::text AS spec, labels::text AS labels, generation, created_time, updated_time,
+            id, name, spec_text AS spec, labels_text AS labels, generation, created_time, updated_time,
             created_by, updated_by, deleted_time, deleted_by, status_phase, status_observed_generation,
-            status_last_transition_time, status_last_updated_time, status_conditions::text AS status_conditions
+            status_last_transition_time, status_last_updated_time, status_conditions_text AS status_conditions
             """
         if self == .nodepools { columns += ", cluster_id" }
         return columns

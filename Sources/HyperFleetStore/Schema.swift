@@ -10,6 +10,7 @@ public enum Schema {
         Migration(version: 3, name: "phase lists answered from the index", sql: phaseIndexesV3),
         Migration(version: 4, name: "adapter condition statuses stored for the sentinel's look", sql: sentinelLookV4),
         Migration(version: 5, name: "list totals reused until the next write", sql: listTotalsV5),
+        Migration(version: 6, name: "JSON columns kept as text for reads", sql: documentTextV6),
     ]
 
     /// A list filtered on phase and labels counts its matches from the index alone (labels are
