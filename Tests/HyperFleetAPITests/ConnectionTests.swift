@@ -1,7 +1,9 @@
 import Foundation
+import HTTPTypes
 import HyperFleetModel
 import HyperFleetStore
 import Logging
+import NIOCore
 import Postgres
 import PostgresTestSupport
 import ServiceLifecycle
@@ -71,6 +73,51 @@ struct ConnectionTests {
             }
             // (The test client's own keep-alive connection is closed by now as well, so ask the database.)
             #expect(try await api.pool.query("SELECT count(*) AS n FROM clusters").first?.int("n") == 0)
+        }
+    }
+
+    /// More pipelined requests than the handler queues before it stops reading: all answered, in order.
+    @Test func aLongPipelineIsAnsweredInOrder() async throws {
+        try await APIHarness.run { api in
+            let count = 3 * HTTP1Wire.maxQueuedRequests
+            let requests = (0..<count).map { index in
+                request("GET /api/hyperfleet", operationID: "op-\(index)", extra: index == count - 1 ? "Connection: close\r\n" : "")
+            }.joined()
+            let answers = Self.responses(in: try await RawConnection(port: try #require(api.client.port)).exchange(requests))
+            #expect(answers.count == count)
+            #expect(answers.map { $0.headers["x-operation-id"] } == (0..<count).map { "op-\($0)" })
+            #expect(answers.allSatisfy { $0.status == 200 })
+        }
+    }
+
+    /// HTTP/1.0: the connection is kept only when the client asks, and the answer says so; after an
+    /// answer without keep-alive the connection closes and later requests are not answered.
+    @Test func http10KeepAliveIsHonouredAndEchoed() async throws {
+        try await APIHarness.run { api in
+            let text = try await RawConnection(port: try #require(api.client.port)).exchange(
+                "GET /api/hyperfleet HTTP/1.0\r\nConnection: keep-alive\r\nX-Operation-ID: kept\r\n\r\n"
+                    + "GET /api/hyperfleet HTTP/1.0\r\nX-Operation-ID: last\r\n\r\n"
+                    + "GET /api/hyperfleet HTTP/1.0\r\nX-Operation-ID: unanswered\r\n\r\n")
+            let answers = Self.responses(in: text)
+            #expect(answers.map { $0.headers["x-operation-id"] } == ["kept", "last"])
+            #expect(answers.map { $0.headers["connection"] } == ["keep-alive", "close"])
+        }
+    }
+
+    /// A HEAD answer has the head of the GET-style answer (here 405, with its standard reason phrase and
+    /// the length of the body it would have) and no body; a 204 has no Content-Length at all.
+    @Test func headAnswersCarryNoBodyAndStatusLinesHaveReasonPhrases() async throws {
+        try await APIHarness.run { api in
+            let text = try await RawConnection(port: try #require(api.client.port)).exchange(
+                "HEAD /api/hyperfleet/v1/clusters HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+            #expect(text.hasPrefix("HTTP/1.1 405 Method Not Allowed\r\n"))
+            #expect(text.hasSuffix("\r\n\r\n"), "a body followed the head: \(text)")
+            let length = try #require(Self.responses(in: text).first?.headers["content-length"].flatMap(Int.init))
+            #expect(length > 0)
+            var written = ByteBuffer()
+            HTTP1Wire.writeHead(HTTPResponse(status: .init(code: 204)), to: &written)
+            #expect(String(buffer: written) == "HTTP/1.1 204 No Content\r\n\r\n")
+            #expect(!HTTP1Wire.statusHasBody(.noContent) && !HTTP1Wire.statusHasBody(.notModified) && HTTP1Wire.statusHasBody(.ok))
         }
     }
 
