@@ -32,8 +32,9 @@ struct APIConnectionChannel<Responder: HTTPResponder>: ServerChildChannel where 
         channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
             try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+            let responder = self.responder
             try pipeline.addHandler(APIRequestHandler(
-                responder: responder, maxBodyBytes: maxBodyBytes, idleTimeout: idleTimeout.map(TimeAmount.init),
+                respond: { request, context in try await responder.respond(to: request, context: context) }, maxBodyBytes: maxBodyBytes, idleTimeout: idleTimeout.map(TimeAmount.init),
                 serverName: serverName, logger: logger))
             return Value(channel: channel)
         }
@@ -51,7 +52,10 @@ struct APIConnectionChannel<Responder: HTTPResponder>: ServerChildChannel where 
 /// client shut down its sending side or the server began shutting down. A malformed request gets
 /// 400 after the answers before it, then the close. An idle connection (no request, or one that
 /// stopped arriving) is closed after `idleTimeout`; a request being answered is never cut off.
-final class APIRequestHandler<Responder: HTTPResponder>: ChannelDuplexHandler where Responder.Context == APIRequestContext {
+///
+/// Not generic over the responder: a generic handler made the runtime look up its type metadata
+/// several times per request.
+final class APIRequestHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -65,7 +69,9 @@ final class APIRequestHandler<Responder: HTTPResponder>: ChannelDuplexHandler wh
         let isHead: Bool
     }
 
-    private let responder: Responder
+    typealias Respond = @Sendable (Request, APIRequestContext) async throws -> Response
+
+    private let respond: Respond
     private let maxBodyBytes: Int
     private let idleTimeout: TimeAmount?
     private let serverName: String
@@ -87,8 +93,8 @@ final class APIRequestHandler<Responder: HTTPResponder>: ChannelDuplexHandler wh
     private var lastActivity = NIODeadline.now()
     private var idleCheck: Scheduled<Void>?
 
-    init(responder: Responder, maxBodyBytes: Int, idleTimeout: TimeAmount?, serverName: String, logger: Logger) {
-        self.responder = responder
+    init(respond: @escaping Respond, maxBodyBytes: Int, idleTimeout: TimeAmount?, serverName: String, logger: Logger) {
+        self.respond = respond
         self.maxBodyBytes = maxBodyBytes
         self.idleTimeout = idleTimeout
         self.serverName = serverName
@@ -198,7 +204,7 @@ final class APIRequestHandler<Responder: HTTPResponder>: ChannelDuplexHandler wh
         let loop = context.eventLoop
         let boundContext = NIOLoopBound(context, eventLoop: loop)
         let boundHandler = NIOLoopBound(self, eventLoop: loop)
-        let responder = self.responder
+        let respond = self.respond
         let serverName = self.serverName
         let logger = self.logger
         let request = received.request
@@ -208,8 +214,7 @@ final class APIRequestHandler<Responder: HTTPResponder>: ChannelDuplexHandler wh
         Task {
             var response: Response
             do {
-                response = try await responder.respond(
-                    to: request, context: APIRequestContext(source: .init(channel: channel, logger: logger)))
+                response = try await respond(request, APIRequestContext(source: .init(channel: channel, logger: logger)))
             } catch {
                 logger.error("request failed outside the error middleware", metadata: ["error": "\(String(reflecting: error))"])
                 response = Response(status: .internalServerError)

@@ -12,7 +12,8 @@ import Synchronization
 public final class BatchedRowReads: Sendable {
     private struct Waiter {
         let id: String
-        let continuation: CheckedContinuation<PostgresRow?, any Error>
+        /// Resumed exactly once: by the statement that serves it, or with the error that ends the reader.
+        let continuation: UnsafeContinuation<PostgresRow?, any Error>
     }
 
     private struct State {
@@ -35,7 +36,7 @@ public final class BatchedRowReads: Sendable {
 
     /// The row with this id, or nil if there is none.
     public func read(_ id: String) async throws -> PostgresRow? {
-        try await withCheckedThrowingContinuation { continuation in
+        try await withUnsafeThrowingContinuation { continuation in
             let startsReader = state.withLock { state in
                 state.waiting.append(Waiter(id: id, continuation: continuation))
                 guard !state.readerIsRunning else { return false }
