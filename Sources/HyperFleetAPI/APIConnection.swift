@@ -34,8 +34,9 @@ struct APIConnectionChannel<Responder: HTTPResponder>: ServerChildChannel where 
             try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
             let responder = self.responder
             try pipeline.addHandler(APIRequestHandler(
-                respond: { request, context in try await responder.respond(to: request, context: context) }, maxBodyBytes: maxBodyBytes, idleTimeout: idleTimeout.map(TimeAmount.init),
-                serverName: serverName, logger: logger))
+                respond: { request, context in try await responder.respond(to: request, context: context) },
+                maxBodyBytes: maxBodyBytes, idleTimeout: idleTimeout.map(TimeAmount.init), serverName: serverName,
+                logger: logger))
             return Value(channel: channel)
         }
     }

@@ -24,8 +24,9 @@ public enum ResourceID {
     /// ^[0-9a-v]{32}$
     public static func isWellFormed(_ id: String) -> Bool {
         // (Every GET checks its id: ranges, not a search of the alphabet, and no copy of the bytes.)
-        id.utf8.count == 32
-            && id.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "v")).contains($0) }
+        let digits = UInt8(ascii: "0")...UInt8(ascii: "9")
+        let letters = UInt8(ascii: "a")...UInt8(ascii: "v")
+        return id.utf8.count == 32 && id.utf8.allSatisfy { digits.contains($0) || letters.contains($0) }
     }
 
     /// The Unix second embedded in a well-formed id, or nil.
