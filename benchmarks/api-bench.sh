@@ -231,7 +231,7 @@ if [ "$IDLE_BUSY" -gt 10 ]; then
 fi
 
 # GET and pgbench alternate, BENCH_ROUNDS times: single runs of either moved by several percent from
-# one run to the next (pgbench alone went from 72,800 to 80,900 tps within an hour), so the ratio is
+# one run to the next (pgbench alone went from 72,800 to 80,900 tps in half an hour), so the ratio is
 # taken from the medians, and every round is printed.
 run_pgbench() { # name
     local name=$1
