@@ -132,7 +132,6 @@ final class APIRequestHandler: ChannelDuplexHandler {
             let received = Received(
                 request: Request(head: request, body: RequestBody(buffer: body)), keepAlive: keepAlive,
                 isHTTP10: isHTTP10, isHead: request.method == .head)
-            body = ByteBuffer()
             if isAnswering {
                 queue.append(received)
             } else {
@@ -291,17 +290,18 @@ final class APIRequestHandler: ChannelDuplexHandler {
     /// Closes after everything written so far has gone out (writes complete in order, so an empty one
     /// completes after them).
     private func flushAndClose(context: ChannelHandlerContext) {
-        context.writeAndFlush(wrapOutboundOut(ByteBuffer())).whenComplete { _ in context.close(promise: nil) }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer())).whenComplete { _ in channel.close(promise: nil) }
     }
 
     // MARK: Idle connections
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { scheduleIdleCheck(context: context, at: .now() + (idleTimeout ?? .zero)) }
+        if context.channel.isActive { scheduleIdleCheck(context: context, from: .now()) }
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        scheduleIdleCheck(context: context, at: .now() + (idleTimeout ?? .zero))
+        scheduleIdleCheck(context: context, from: .now())
         context.fireChannelActive()
     }
 
@@ -316,10 +316,12 @@ final class APIRequestHandler: ChannelDuplexHandler {
         idleCheck = nil
     }
 
-    private func scheduleIdleCheck(context: ChannelHandlerContext, at deadline: NIODeadline) {
-        guard idleTimeout != nil, idleCheck == nil else { return }
+    /// Checks for idleness `idleTimeout` after `start` (nothing to do without a timeout, or with a
+    /// check already scheduled).
+    private func scheduleIdleCheck(context: ChannelHandlerContext, from start: NIODeadline) {
+        guard let idleTimeout, idleCheck == nil else { return }
         let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
-        idleCheck = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: deadline) {
+        idleCheck = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: start + idleTimeout) {
             self.idleCheckFired(context: boundContext.value)
         }
     }
@@ -329,12 +331,12 @@ final class APIRequestHandler: ChannelDuplexHandler {
         guard let idleTimeout, context.channel.isActive else { return }
         let now = NIODeadline.now()
         if isAnswering || !queue.isEmpty {
-            scheduleIdleCheck(context: context, at: now + idleTimeout)
+            scheduleIdleCheck(context: context, from: now)
         } else if now - lastActivity >= idleTimeout {
             logger.debug("closing idle connection")
             context.close(promise: nil)
         } else {
-            scheduleIdleCheck(context: context, at: lastActivity + idleTimeout)
+            scheduleIdleCheck(context: context, from: lastActivity)
         }
     }
 }
