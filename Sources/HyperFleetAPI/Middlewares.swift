@@ -39,15 +39,20 @@ enum OperationIDs {
 
     static func next() -> String {
         let sequence = counter.add(1, ordering: .relaxed).newValue
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(36)
-        for position in 0..<32 {
-            if position == 8 || position == 12 || position == 16 || position == 20 { bytes.append(UInt8(ascii: "-")) }
-            let word = position < 16 ? processBits : sequence
-            let shift = UInt64(60 - 4 * (position % 16))
-            bytes.append(hexDigits[Int((word >> shift) & 0xF)])
+        return String(unsafeUninitializedCapacity: 36) { bytes in
+            var index = 0
+            for position in 0..<32 {
+                if position == 8 || position == 12 || position == 16 || position == 20 {
+                    bytes[index] = UInt8(ascii: "-")
+                    index += 1
+                }
+                let word = position < 16 ? processBits : sequence
+                let shift = UInt64(60 - 4 * (position % 16))
+                bytes[index] = hexDigits[Int((word >> shift) & 0xF)]
+                index += 1
+            }
+            return index
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

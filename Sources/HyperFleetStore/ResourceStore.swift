@@ -17,11 +17,8 @@ public struct ResourceStore: Sendable {
     public init(pool: PostgresPool, logger: Logger) {
         self.pool = pool
         self.logger = logger
-        func byID(_ type: ResourceType) -> BatchedRowReads {
-            BatchedRowReads(pool: pool, sql: "SELECT \(type.selectColumns) FROM \(type.table) WHERE id = ANY($1::text[])")
-        }
-        self.clusterReads = byID(.clusters)
-        self.nodePoolReads = byID(.nodepools)
+        self.clusterReads = BatchedRowReads(pool: pool, sql: ResourceType.clusters.readByIDsSQL)
+        self.nodePoolReads = BatchedRowReads(pool: pool, sql: ResourceType.nodepools.readByIDsSQL)
     }
 
     // MARK: Create

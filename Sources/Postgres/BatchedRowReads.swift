@@ -7,7 +7,7 @@ import Synchronization
 ///
 /// One reader at a time holds a pooled session and serves batch after batch on its worker thread,
 /// with the statement prepared once per session, until nobody is waiting: a batch costs no hop to
-/// the cooperative pool and back. A second reader, even one started only when 4 or 8 reads queue,
+/// the cooperative pool and back, and neither does starting a reader while a session is free. A second reader, even one started only when 4 or 8 reads queue,
 /// made the batches smaller and cost 12-20 % of GET throughput (benchmarks/README.md).
 public final class BatchedRowReads: Sendable {
     private struct Waiter {
@@ -43,42 +43,53 @@ public final class BatchedRowReads: Sendable {
                 state.readerIsRunning = true
                 return true
             }
-            if startsReader {
-                Task { await self.run() }
-            }
+            if startsReader { startReader() }
         }
     }
 
-    /// Leases a session and serves batches on it until nobody is waiting; leases again after a
-    /// failed statement (the pool drops a broken session) while reads are still waiting.
-    private func run() async {
-        while true {
+    /// Starts serving on a worker thread with a session that is free now; when every session is lent
+    /// out, a task waits for one. (A reader that started through a task cost the batch waiting for it
+    /// a hop through the cooperative pool: one more thread wake-up on its way to the database.)
+    private func startReader() {
+        let started = pool.withFreeSessionOnWorker { session in
+            switch session {
+            case .success(let session): self.serveBatches(on: session)
+            case .failure(let error): self.failEveryone(error)
+            }
+        }
+        if started { return }
+        Task {
             do {
                 try await pool.withConnection { connection in
                     try await connection.runBlocking { session in self.serveBatches(on: session) }
                 }
             } catch {
-                // No session to be had (database down, pool closed): answer everyone waiting now.
-                let waiting = state.withLock { state in
-                    defer { state.waiting.removeAll() }
-                    return state.waiting
-                }
-                for waiter in waiting { waiter.continuation.resume(throwing: error) }
+                // No session to be had (pool closed, database down): serveBatches never ran.
+                self.failEveryone(error)
             }
-            let done = state.withLock { state in
-                guard state.waiting.isEmpty else { return false }
-                state.readerIsRunning = false
-                return true
-            }
-            if done { return }
         }
     }
 
-    /// Runs on a worker thread: one statement per batch until the queue is empty or a statement fails.
+    /// Answers everyone waiting with an error that ends the reader (no session to be had).
+    private func failEveryone(_ error: any Error) {
+        let waiting = state.withLock { state in
+            defer {
+                state.waiting.removeAll()
+                state.readerIsRunning = false
+            }
+            return state.waiting
+        }
+        for waiter in waiting { waiter.continuation.resume(throwing: error) }
+    }
+
+    /// Runs on a worker thread: one statement per batch until nobody is waiting (the reader stops, in
+    /// the same critical section, so a read arriving later starts the next one) or a statement fails
+    /// (its batch gets the error; a new reader takes over the others, as the pool drops a broken session).
     private func serveBatches(on session: LibPQConnection) {
         while true {
             let batch: [Waiter] = state.withLock { state in
                 let count = min(maxBatch, state.waiting.count)
+                if count == 0 { state.readerIsRunning = false }
                 defer { state.waiting.removeFirst(count) }
                 return Array(state.waiting.prefix(count))
             }
@@ -92,6 +103,11 @@ public final class BatchedRowReads: Sendable {
                 for waiter in batch { waiter.continuation.resume(returning: byID[waiter.id]) }
             } catch {
                 for waiter in batch { waiter.continuation.resume(throwing: error) }
+                let othersWait = state.withLock { state in
+                    if state.waiting.isEmpty { state.readerIsRunning = false }
+                    return state.readerIsRunning
+                }
+                if othersWait { startReader() }
                 return
             }
         }

@@ -25,8 +25,14 @@ final class BlockingWorkers: Sendable {
     /// Runs `work` on a worker thread without waiting for it (cleanup, cancel requests);
     /// skipped once shut down (connections then close when their last reference goes away).
     func runDetached(_ work: @escaping @Sendable () -> Void) {
+        runDetached(work, ifShutDown: {})
+    }
+
+    /// Runs `work` on a worker thread without waiting for it, or `ifShutDown` (on some thread) instead
+    /// once the threads are shut down, so that whatever `work` would have released is released.
+    func runDetached(_ work: @escaping @Sendable () -> Void, ifShutDown: @escaping @Sendable () -> Void) {
         threadPool.submit { state in
-            if case .active = state { work() }
+            if case .active = state { work() } else { ifShutDown() }
         }
     }
 

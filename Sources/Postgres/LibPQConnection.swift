@@ -22,7 +22,15 @@ final class LibPQConnection: @unchecked Sendable {
     /// after `pg_terminate_backend`), possibly before the socket itself is closed.
     private var serverEndedSession = false
     /// Statements prepared in this session, by their SQL.
-    private var preparedStatements: [String: String] = [:]
+    private var preparedStatements: [String: PreparedStatement] = [:]
+
+    private struct PreparedStatement {
+        let name: String
+        /// The result's columns, read from the first result: a prepared statement's result columns
+        /// cannot change within a session (the server refuses to run it when they would), and building
+        /// the names and their index for every result cost allocations on every batch of reads.
+        var layout: ColumnLayout?
+    }
 
     private init(handle: OpaquePointer) {
         self.handle = handle
@@ -81,17 +89,20 @@ final class LibPQConnection: @unchecked Sendable {
         guard prepared else {
             return try consume(PQexecParams(handle, sql, Int32(pointers.count), nil, pointers, nil, nil, 0))
         }
-        let name = try preparedName(sql, parameterCount: pointers.count)
-        return try consume(PQexecPrepared(handle, name, Int32(pointers.count), pointers, nil, nil, 0))
+        let statement = try prepare(sql, parameterCount: pointers.count)
+        let result = try consume(
+            PQexecPrepared(handle, statement.name, Int32(pointers.count), pointers, nil, nil, 0), layout: statement.layout)
+        if statement.layout == nil { preparedStatements[sql]?.layout = result.layout }
+        return result
     }
 
-    /// The session's name for `sql`, preparing it on first use.
-    private func preparedName(_ sql: String, parameterCount: Int) throws -> String {
-        if let name = preparedStatements[sql] { return name }
-        let name = "hf_\(preparedStatements.count + 1)"
-        _ = try consume(PQprepare(handle, name, sql, Int32(parameterCount), nil))
-        preparedStatements[sql] = name
-        return name
+    /// The session's statement for `sql`, prepared on first use.
+    private func prepare(_ sql: String, parameterCount: Int) throws -> PreparedStatement {
+        if let statement = preparedStatements[sql] { return statement }
+        let statement = PreparedStatement(name: "hf_\(preparedStatements.count + 1)")
+        _ = try consume(PQprepare(handle, statement.name, sql, Int32(parameterCount), nil))
+        preparedStatements[sql] = statement
+        return statement
     }
 
     /// Runs one or more statements without parameters (simple protocol).
@@ -192,15 +203,16 @@ final class LibPQConnection: @unchecked Sendable {
         PostgresError(kind: .connection, message: message)
     }
 
-    /// Turns a `PGresult*` into rows or a `PostgresError`, and frees it.
-    private func consume(_ result: OpaquePointer?) throws -> PostgresResult {
+    /// Turns a `PGresult*` into rows or a `PostgresError`, and frees it; `layout`, when known, names
+    /// the result's columns.
+    private func consume(_ result: OpaquePointer?, layout: ColumnLayout? = nil) throws -> PostgresResult {
         guard let result else { throw connectionLost(lastErrorMessage) }
         defer { PQclear(result) }
         switch PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
             return PostgresResult(layout: ColumnLayout(names: []), rowValues: [], affectedRows: affectedRows(result))
         case PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE:
-            return readRows(result)
+            return readRows(result, layout: layout)
         default:
             throw error(from: result)
         }
@@ -211,11 +223,16 @@ final class LibPQConnection: @unchecked Sendable {
         return Int(String(cString: text)) ?? 0
     }
 
-    private func readRows(_ result: OpaquePointer) -> PostgresResult {
+    private func readRows(_ result: OpaquePointer, layout known: ColumnLayout?) -> PostgresResult {
         let columnCount = PQnfields(result)
         let rowCount = PQntuples(result)
-        let names = (0..<columnCount).map { column in
-            PQfname(result, column).map { String(cString: $0) } ?? "?column?"
+        let layout: ColumnLayout
+        if let known, known.names.count == Int(columnCount) {
+            layout = known
+        } else {
+            layout = ColumnLayout(names: (0..<columnCount).map { column in
+                PQfname(result, column).map { String(cString: $0) } ?? "?column?"
+            })
         }
         var rows: [[String?]] = []
         rows.reserveCapacity(Int(rowCount))
@@ -224,7 +241,7 @@ final class LibPQConnection: @unchecked Sendable {
                 PQgetisnull(result, row, column) != 0 ? nil : String(cString: PQgetvalue(result, row, column))
             })
         }
-        return PostgresResult(layout: ColumnLayout(names: names), rowValues: rows, affectedRows: affectedRows(result))
+        return PostgresResult(layout: layout, rowValues: rows, affectedRows: affectedRows(result))
     }
 
     private func error(from result: OpaquePointer) -> PostgresError {

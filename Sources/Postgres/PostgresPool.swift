@@ -96,22 +96,16 @@ public final class PostgresPool: Sendable {
     }
 
     private func acquire(timeout: Duration) async throws -> LibPQConnection {
-        switch try await reserve(timeout: timeout) {
-        case .existing(let connection):
-            if connection.checkIdleSessionAlive() { return connection }
-            // The server ended this idle session (restart, pg_terminate_backend): replace it in the same slot.
-            logger.info("discarding a pooled PostgreSQL connection that the server closed")
-            workers.runDetached { connection.close() }
-            return try await openInReservedSlot()
-        case .openNew:
-            return try await openInReservedSlot()
-        }
+        let lease = try await reserve(timeout: timeout)
+        // An idle session the server has not closed needs no worker thread.
+        if case .existing(let connection) = lease, connection.checkIdleSessionAlive() { return connection }
+        return try await workers.run { try self.sessionBlocking(for: lease) }
     }
 
-    private func openInReservedSlot() async throws -> LibPQConnection {
-        let configuration = self.configuration
+    /// On a worker thread: opens the session of a reserved slot, or frees the slot if that fails.
+    private func openInReservedSlotBlocking() throws -> LibPQConnection {
         do {
-            let connection = try await workers.run { try LibPQConnection.connect(configuration) }
+            let connection = try LibPQConnection.connect(configuration)
             logger.debug("opened PostgreSQL connection", metadata: ["pool": "\(statistics)"])
             return connection
         } catch {
@@ -121,6 +115,47 @@ public final class PostgresPool: Sendable {
             freeSlot()
             throw error
         }
+    }
+
+    /// Runs `work` on a worker thread with a session that is free now (or that the pool has room to
+    /// open there), and takes the session back afterwards. Returns false and runs nothing when a
+    /// session would have to be waited for, or the pool is closed; the caller then waits through
+    /// `withConnection`. Work started on demand this way skips the hop through the cooperative pool
+    /// and back that `withConnection { runBlocking }` costs (benchmarks/README.md).
+    func withFreeSessionOnWorker(_ work: @escaping @Sendable (Result<LibPQConnection, any Error>) -> Void) -> Bool {
+        let lease: PoolLease? = state.withLock { state in state.isClosed ? nil : state.leaseWithoutWaiting() }
+        guard let lease else { return false }
+        workers.runDetached(
+            {
+                let connection: LibPQConnection
+                do {
+                    connection = try self.sessionBlocking(for: lease)
+                } catch {
+                    work(.failure(error))
+                    return
+                }
+                work(.success(connection))
+                self.release(connection, reusable: connection.isHealthy && connection.isOutsideTransaction)
+            },
+            ifShutDown: {
+                switch lease {
+                case .existing(let connection): self.release(connection, reusable: false)
+                case .openNew: self.freeSlot()
+                }
+                work(.failure(PostgresError.poolClosed))
+            })
+        return true
+    }
+
+    /// On a worker thread: the session a lease stands for, opened now, or replaced in the same slot if
+    /// the server ended it while it was idle (restart, `pg_terminate_backend`).
+    private func sessionBlocking(for lease: PoolLease) throws -> LibPQConnection {
+        if case .existing(let connection) = lease {
+            if connection.checkIdleSessionAlive() { return connection }
+            logger.info("discarding a pooled PostgreSQL connection that the server closed")
+            connection.close()
+        }
+        return try openInReservedSlotBlocking()
     }
 
     /// Returns a lease at once, or waits FIFO until one frees up, the timeout passes, or the task is cancelled.

@@ -3,6 +3,8 @@ import HyperFleetModel
 import Postgres
 import Testing
 
+@testable import HyperFleetStore
+
 /// GET by id through shared statements, bodies written from the stored JSON, and list totals reused
 /// only while no write has committed.
 @Suite("read path: batched GETs, stored JSON, reused totals")
@@ -40,6 +42,42 @@ struct ReadPathTests {
             #expect(try listed.value("items.0") == patched.json())
             let again = try await api.get("\(Self.clusters)/\(id)")
             #expect(try again.json() == patched.json())
+        }
+    }
+
+    @Test func readsByIDKeepOneGenericPlanWhateverTheBatchSize() async throws {
+        try await APIHarness.run { api in
+            // Enough rows that an index probe per id is what a plan costs (a few rows cost the same either way).
+            _ = try await api.pool.query("""
+                INSERT INTO clusters (id, name, spec, generation, created_time, updated_time, created_by, updated_by,
+                    status_last_transition_time, status_last_updated_time)
+                SELECT lpad(to_hex(g), 32, '0'), 'bulk-' || g, '{}', 1, now(), now(), 'b@x.io', 'b@x.io', now(), now()
+                FROM generate_series(1, 20000) g;
+                """)
+            _ = try await api.pool.query("""
+                INSERT INTO nodepools (id, cluster_id, name, spec, generation, created_time, updated_time, created_by, updated_by,
+                    status_last_transition_time, status_last_updated_time)
+                SELECT 'n' || lpad(to_hex(g), 31, '0'), lpad('1', 32, '0'), 'bulk-' || g, '{}', 1, now(), now(), 'b@x.io', 'b@x.io', now(), now()
+                FROM generate_series(1, 20000) g;
+                """)
+            _ = try await api.pool.query("ANALYZE clusters, nodepools")
+            for (type, prefix) in [(ResourceType.clusters, "0"), (.nodepools, "n")] {
+                let ids = (1...3).map { prefix + String(repeating: "0", count: 30) + String($0) }
+                try await api.pool.withConnection { connection in
+                    // Batches of different sizes, as under load; PostgreSQL tries five custom plans first.
+                    for size in [1, 3, 2, 1, 3, 2, 1, 3, 2] {
+                        let rows = try await connection.queryPrepared(type.readByIDsSQL, [SQLArray.literal(Array(ids.prefix(size)))])
+                        #expect(rows.count == size)
+                    }
+                    let plans = try #require(
+                        try await connection.query(
+                            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1", [type.readByIDsSQL]
+                        ).first)
+                    // Planned once and reused, instead of planned again for every batch.
+                    #expect(try plans.int("custom_plans") <= 5, "\(type)")
+                    #expect(try plans.int("generic_plans") >= 4, "\(type)")
+                }
+            }
         }
     }
 

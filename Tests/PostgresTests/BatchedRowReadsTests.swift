@@ -75,6 +75,37 @@ import Testing
         }
     }
 
+    @Test func aReadWaitsForASessionWhileEveryOneIsLentOut() async throws {
+        try await withPool(poolSize: 1) { pool, _ in
+            try await prepare(pool, rows: 2)
+            let reads = BatchedRowReads(pool: pool, sql: "SELECT id, v FROM items WHERE id = ANY($1::text[])")
+            // A free session: the reader starts on a worker thread at once.
+            #expect(try await reads.read("id-1")?["v"] == "value-1")
+            let (gate, open) = AsyncStream.makeStream(of: Void.self)
+            let events = Recorder<String>()
+            let holder = Task {
+                try await pool.withConnection { _ in
+                    events.append("holding")
+                    for await _ in gate {}
+                    events.append("released")
+                }
+            }
+            #expect(try await eventually { events.all == ["holding"] })
+            let read = Task {
+                let value = try await reads.read("id-2")?["v"]
+                events.append("read")
+                return value
+            }
+            // The reader queues for the only session instead of failing or spinning.
+            #expect(try await eventually { pool.statistics.waiting == 1 })
+            #expect(events.all == ["holding"])
+            open.finish()
+            try await holder.value
+            #expect(try await read.value == "value-2")
+            #expect(events.all == ["holding", "released", "read"])
+        }
+    }
+
     @Test func readsSurviveTheReaderSessionBeingKilled() async throws {
         try await withPool(poolSize: 1) { pool, connectionString in
             try await prepare(pool, rows: 5)

@@ -2,8 +2,22 @@ extension Timestamp {
     /// RFC 3339 with any offset (Z, z, +hh:mm, -hh:mm), optional fraction (up to 9 digits, truncated to µs),
     /// 'T' or 't' separator. Rejects out-of-range fields (month 13, Feb 30, hour 24...).
     public static func parseRFC3339(_ s: String) -> Timestamp? {
-        var scanner = DigitScanner(s)
-        guard let local = scanner.scanDateTime(separators: [UInt8(ascii: "T"), UInt8(ascii: "t")]) else { return nil }
+        var text = s
+        return text.withUTF8 { parseRFC3339(DigitScanner($0)) }
+    }
+
+    /// PostgreSQL text output with DateStyle=ISO, TimeZone=UTC: "2026-11-25 10:00:00.123456+00"
+    /// (fraction optional, offset "+00" or "+00:00" or "+05:30"), and also accepts RFC 3339.
+    public static func parsePostgres(_ s: String) -> Timestamp? {
+        var text = s
+        return text.withUTF8 { bytes in
+            parseRFC3339(DigitScanner(bytes)) ?? parsePostgresForm(DigitScanner(bytes))
+        }
+    }
+
+    private static func parseRFC3339(_ scanner: DigitScanner) -> Timestamp? {
+        var scanner = scanner
+        guard let local = scanner.scanDateTime(separator: UInt8(ascii: "T"), or: UInt8(ascii: "t")) else { return nil }
         let offsetSeconds: Int64
         if scanner.consume(UInt8(ascii: "Z")) || scanner.consume(UInt8(ascii: "z")) {
             offsetSeconds = 0
@@ -18,12 +32,9 @@ extension Timestamp {
         return local.instant(offsetSeconds: offsetSeconds)
     }
 
-    /// PostgreSQL text output with DateStyle=ISO, TimeZone=UTC: "2026-11-25 10:00:00.123456+00"
-    /// (fraction optional, offset "+00" or "+00:00" or "+05:30"), and also accepts RFC 3339.
-    public static func parsePostgres(_ s: String) -> Timestamp? {
-        if let rfc = parseRFC3339(s) { return rfc }
-        var scanner = DigitScanner(s)
-        guard let local = scanner.scanDateTime(separators: [UInt8(ascii: " ")]),
+    private static func parsePostgresForm(_ scanner: DigitScanner) -> Timestamp? {
+        var scanner = scanner
+        guard let local = scanner.scanDateTime(separator: UInt8(ascii: " "), or: UInt8(ascii: " ")),
               let sign = scanner.scanSign(),
               let hours = scanner.scanNumber(digits: 2), hours <= 23 else { return nil }
         var offsetSeconds = hours * 3600
@@ -53,13 +64,14 @@ private struct LocalDateTime {
     }
 }
 
-/// Reads fixed-width ASCII fields from a string's UTF-8 bytes.
+/// Reads fixed-width ASCII fields from a string's UTF-8 bytes, in place (only inside `withUTF8`):
+/// copying each timestamp's bytes into an array cost two allocations per value read from a row.
 private struct DigitScanner {
-    private let bytes: [UInt8]
+    private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
 
-    init(_ text: String) {
-        bytes = Array(text.utf8)
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
     }
 
     var isAtEnd: Bool { index == bytes.count }
@@ -91,11 +103,11 @@ private struct DigitScanner {
 
     /// `YYYY-MM-DD<sep>HH:MM:SS[.fraction]` with every field range-checked; the fraction has 1...9
     /// digits and is truncated to microseconds.
-    mutating func scanDateTime(separators: [UInt8]) -> LocalDateTime? {
+    mutating func scanDateTime(separator: UInt8, or otherSeparator: UInt8) -> LocalDateTime? {
         guard let year = scanNumber(digits: 4), consume(UInt8(ascii: "-")),
               let month = scanNumber(digits: 2), (1...12).contains(month), consume(UInt8(ascii: "-")),
               let day = scanNumber(digits: 2), day >= 1, day <= CivilDate.daysInMonth(year: year, month: month),
-              separators.contains(where: { consume($0) }),
+              consume(separator) || consume(otherSeparator),
               let hour = scanNumber(digits: 2), hour <= 23, consume(UInt8(ascii: ":")),
               let minute = scanNumber(digits: 2), minute <= 59, consume(UInt8(ascii: ":")),
               let second = scanNumber(digits: 2), second <= 59 else { return nil }
