@@ -7,8 +7,9 @@ import Synchronization
 ///
 /// One reader at a time holds a pooled session and serves batch after batch on its worker thread,
 /// with the statement prepared once per session, until nobody is waiting: a batch costs no hop to
-/// the cooperative pool and back, and neither does starting a reader while a session is free. A second reader, even one started only when 4 or 8 reads queue,
-/// made the batches smaller and cost 12-20 % of GET throughput (benchmarks/README.md).
+/// the cooperative pool and back, and neither does starting a reader while a session is free. A
+/// second reader, even one started only when 4 or 8 reads queue, made the batches smaller and cost
+/// 12-20 % of GET throughput (benchmarks/README.md).
 public final class BatchedRowReads: Sendable {
     private struct Waiter {
         let id: String

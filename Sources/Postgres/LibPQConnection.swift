@@ -117,6 +117,9 @@ final class LibPQConnection: @unchecked Sendable {
     /// True when no transaction is open (safe to lend to the next borrower).
     var isOutsideTransaction: Bool { !isFinished && PQtransactionStatus(handle) == PQTRANS_IDLE }
 
+    /// Whether the pool may lend this session again: open, healthy and with no transaction left open.
+    var canBeLentAgain: Bool { isHealthy && isOutsideTransaction }
+
     /// True inside a transaction that an earlier statement aborted (COMMIT would silently roll back).
     var isInFailedTransaction: Bool { !isFinished && PQtransactionStatus(handle) == PQTRANS_INERROR }
 

@@ -38,7 +38,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Whether the pool may lend this session again (healthy, no open transaction, not cancelled).
     var isReusable: Bool {
         let cancelled = state.withLock { $0.cancelWasRequested }
-        return !cancelled && raw.isHealthy && raw.isOutsideTransaction
+        return !cancelled && raw.canBeLentAgain
     }
 
     /// Detaches the wrapper from its session; later calls fail instead of touching a pooled session.

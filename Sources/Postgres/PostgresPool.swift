@@ -135,7 +135,7 @@ public final class PostgresPool: Sendable {
                     return
                 }
                 work(.success(connection))
-                self.release(connection, reusable: connection.isHealthy && connection.isOutsideTransaction)
+                self.release(connection, reusable: connection.canBeLentAgain)
             },
             ifShutDown: {
                 switch lease {
