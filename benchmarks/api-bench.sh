@@ -294,6 +294,7 @@ machine    $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | 
 software   $("$PG_BIN/postgres" --version), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2), hyperfleet $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')
 parameters $CLUSTERS clusters (load ${LOAD_SECONDS%.*} s), ${DURATION}s runs after ${WARMUP}s warm-up, wrk -t$THREADS, pgbench -s $PGSCALE -j $THREADS,
            API auth off, log warning, database pool $POOL_SIZE; all on loopback on this one machine
+kernel     $(uname -r), sched_autogroup_enabled=$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo '?') (1: PostgreSQL, started by pg_ctl in a session of its own, shares one CPU group; see benchmarks/README.md)
 list       GET $LIST_PATH
            total=$GOT_TOTAL (expected $EXPECTED_TOTAL, checked), ${GOT_ITEMS} items/page
 
