@@ -7,20 +7,21 @@ import HyperFleetModel
 enum JSONResponse {
     static func make(_ value: some JSONWritable, status: HTTPResponse.Status = .ok) -> Response {
         // Room for a resource with its conditions in one allocation (a GET's body is under 2 KiB).
-        let bytes = value.jsonBytes(capacity: 4096)
-        var buffer = ByteBufferAllocator().buffer(capacity: bytes.count)
-        buffer.writeBytes(bytes)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
+        response(value.jsonBytes(capacity: 4096), status: status, headers: [.contentType: "application/json"])
     }
 
     static func error(_ error: APIError, operationID: String, extraHeaders: HTTPFields = [:]) -> Response {
-        let body = ErrorBody(error: error, operationID: operationID)
-        let data = body.jsonBytes(capacity: 256)
         var headers: HTTPFields = [.contentType: "application/json"]
         headers.append(contentsOf: extraHeaders)
-        return Response(
-            status: HTTPResponse.Status(code: error.code.httpStatus),
-            headers: headers,
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return response(
+            ErrorBody(error: error, operationID: operationID).jsonBytes(capacity: 256),
+            status: HTTPResponse.Status(code: error.code.httpStatus), headers: headers)
+    }
+
+    /// The body in a buffer of exactly its size.
+    private static func response(_ bytes: [UInt8], status: HTTPResponse.Status, headers: HTTPFields) -> Response {
+        var buffer = ByteBufferAllocator().buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: buffer))
     }
 }

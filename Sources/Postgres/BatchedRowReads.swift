@@ -28,7 +28,9 @@ public final class BatchedRowReads: Sendable {
     private let maxBatch: Int
     private let state = Mutex(State())
 
-    /// `sql` selects the rows whose `id` is in the text array `$1` and returns an `id` column.
+    /// `sql` selects the rows whose `id` is in the text array `$1` and returns an `id` column. Written
+    /// as `id = ANY((SELECT $1::text[])::text[])`, the statement keeps one generic plan; with
+    /// `id = ANY($1)` PostgreSQL plans it again for every batch (see `ResourceType.readByIDsSQL`).
     public init(pool: PostgresPool, sql: String, maxBatch: Int = 256) {
         self.pool = pool
         self.sql = sql

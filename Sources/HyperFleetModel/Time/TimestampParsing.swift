@@ -34,7 +34,7 @@ extension Timestamp {
 
     private static func parsePostgresForm(_ scanner: DigitScanner) -> Timestamp? {
         var scanner = scanner
-        guard let local = scanner.scanDateTime(separator: UInt8(ascii: " "), or: UInt8(ascii: " ")),
+        guard let local = scanner.scanDateTime(separator: UInt8(ascii: " ")),
               let sign = scanner.scanSign(),
               let hours = scanner.scanNumber(digits: 2), hours <= 23 else { return nil }
         var offsetSeconds = hours * 3600
@@ -103,11 +103,11 @@ private struct DigitScanner {
 
     /// `YYYY-MM-DD<sep>HH:MM:SS[.fraction]` with every field range-checked; the fraction has 1...9
     /// digits and is truncated to microseconds.
-    mutating func scanDateTime(separator: UInt8, or otherSeparator: UInt8) -> LocalDateTime? {
+    mutating func scanDateTime(separator: UInt8, or otherSeparator: UInt8? = nil) -> LocalDateTime? {
         guard let year = scanNumber(digits: 4), consume(UInt8(ascii: "-")),
               let month = scanNumber(digits: 2), (1...12).contains(month), consume(UInt8(ascii: "-")),
               let day = scanNumber(digits: 2), day >= 1, day <= CivilDate.daysInMonth(year: year, month: month),
-              consume(separator) || consume(otherSeparator),
+              consume(separator) || consume(otherSeparator ?? separator),  // (the same byte twice: no match)
               let hour = scanNumber(digits: 2), hour <= 23, consume(UInt8(ascii: ":")),
               let minute = scanNumber(digits: 2), minute <= 59, consume(UInt8(ascii: ":")),
               let second = scanNumber(digits: 2), second <= 59 else { return nil }
