@@ -24,7 +24,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
-        .target(name: "HyperFleetModel"),
+        .target(name: "HyperFleetJSON"),
+        .target(name: "HyperFleetModel", dependencies: ["HyperFleetJSON"]),
         .target(name: "TSL"),
         .target(name: "SentinelCore"),
         .target(name: "Postgres", dependencies: [
@@ -45,11 +46,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "HyperFleetStore", dependencies: [
-            "HyperFleetModel", "TSL", "Postgres",
+            "HyperFleetModel", "HyperFleetJSON", "TSL", "Postgres",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "HyperFleetAPI", dependencies: [
-            "HyperFleetModel", "TSL", "Postgres", "HyperFleetStore", "HyperFleetAuth",
+            "HyperFleetModel", "HyperFleetJSON", "TSL", "Postgres", "HyperFleetStore", "HyperFleetAuth",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
@@ -58,7 +59,7 @@ let package = Package(
             .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
         ], resources: [.copy("Resources/openapi.json")]),
         .target(name: "Sentinel", dependencies: [
-            "SentinelCore", "Postgres", "Kafka", "HyperFleetModel",
+            "SentinelCore", "Postgres", "Kafka", "HyperFleetModel", "HyperFleetJSON",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -66,14 +67,16 @@ let package = Package(
         .target(name: "HyperFleetOps", dependencies: [
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "HyperFleetConfig", dependencies: [
-            "HyperFleetModel", "HyperFleetAuth", "Postgres", "SentinelCore",
+            "HyperFleetModel", "HyperFleetJSON", "HyperFleetAuth", "Postgres", "SentinelCore",
             .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "HyperFleetAdapter", dependencies: [
-            "HyperFleetModel", "Kafka", "HyperFleetConfig", "HyperFleetOps",
+            "HyperFleetModel", "HyperFleetJSON", "Kafka", "HyperFleetConfig", "HyperFleetOps",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -96,7 +99,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Sources/SentinelBench"),
-        .testTarget(name: "HyperFleetModelTests", dependencies: ["HyperFleetModel"]),
+        .testTarget(name: "HyperFleetJSONTests", dependencies: ["HyperFleetJSON"]),
+        .testTarget(name: "HyperFleetModelTests", dependencies: ["HyperFleetModel", "HyperFleetJSON"]),
         .testTarget(name: "TSLTests", dependencies: ["TSL"]),
         .testTarget(name: "SentinelCoreTests", dependencies: ["SentinelCore"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "PostgresTestSupport"]),
@@ -108,7 +112,7 @@ let package = Package(
         ]),
         .testTarget(name: "HyperFleetConfigTests", dependencies: ["HyperFleetConfig"]),
         .testTarget(name: "HyperFleetAPITests", dependencies: [
-            "HyperFleetAPI", "HyperFleetConfig", "HyperFleetOps", "HyperFleetStore", "HyperFleetAuth", "PostgresTestSupport",
+            "HyperFleetAPI", "HyperFleetConfig", "HyperFleetOps", "HyperFleetStore", "HyperFleetAuth", "HyperFleetJSON", "PostgresTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             "HyperFleetTestSupport",
@@ -116,19 +120,19 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "SentinelTests", dependencies: [
-            "Sentinel", "SentinelCore", "Kafka", "Postgres", "PostgresTestSupport", "HyperFleetStore", "HyperFleetModel",
+            "Sentinel", "SentinelCore", "Kafka", "Postgres", "PostgresTestSupport", "HyperFleetStore", "HyperFleetModel", "HyperFleetJSON",
             "HyperFleetTestSupport",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "AdapterTests", dependencies: [
-            "HyperFleetAdapter", "HyperFleetAPI", "HyperFleetStore", "HyperFleetModel", "Kafka", "Postgres", "PostgresTestSupport",
+            "HyperFleetAdapter", "HyperFleetAPI", "HyperFleetStore", "HyperFleetModel", "HyperFleetJSON", "Kafka", "Postgres", "PostgresTestSupport",
             "HyperFleetTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "HyperFleetAPI", "HyperFleetStore", "HyperFleetModel", "HyperFleetAdapter", "Sentinel", "SentinelCore", "Kafka", "Postgres",
+            "HyperFleetAPI", "HyperFleetStore", "HyperFleetModel", "HyperFleetJSON", "HyperFleetAdapter", "Sentinel", "SentinelCore", "Kafka", "Postgres",
             "PostgresTestSupport", "HyperFleetTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),

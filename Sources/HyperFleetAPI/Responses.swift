@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HyperFleetJSON
 import HyperFleetModel
 
 /// Builds JSON responses (snake_case keys, RFC 3339 times) with each body's hand-written `JSONWriter` form.

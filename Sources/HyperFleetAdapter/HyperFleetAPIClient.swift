@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import HyperFleetJSON
 import HyperFleetModel
 import Logging
 import NIOCore

@@ -1,3 +1,4 @@
+import HyperFleetJSON
 import HyperFleetModel
 
 /// The parts of a fetched cluster or nodepool the adapter decides on.

@@ -15,9 +15,17 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable {
 /// Reads typed values from a YAML document with environment overrides, and remembers every key it
 /// was asked for, so that keys nobody asked for are reported as unknown (typos must not pass).
 ///
-/// The environment variable for `server.port` is `HYPERFLEET_SERVER_PORT`: the prefix, then the key
-/// path upper-cased with dots as underscores. It wins over the file.
+/// The environment variable for `server.port` read with the prefix `HYPERFLEET_API` is
+/// `HYPERFLEET_API_SERVER_PORT`: the prefix, then the key path upper-cased with dots as underscores.
+/// It wins over the file. The keys in `sharedKeys` (log settings, the database URL) are the same for
+/// every process and take the plain `HYPERFLEET_` prefix (`HYPERFLEET_LOG_LEVEL`), so one variable sets
+/// them for the API, the Sentinel and the adapters alike, while no process reads another's settings.
 public final class ConfigReader {
+    /// Keys every process reads under the shared prefix.
+    public static let sharedKeys: Set<String> = ["log.level", "log.format", "database.url"]
+    /// The prefix of the shared keys' environment variables.
+    public static let sharedPrefix = "HYPERFLEET"
+
     private let root: [String: Any]
     private let environment: [String: String]
     private let prefix: String
@@ -55,7 +63,7 @@ public final class ConfigReader {
     }
 
     public func environmentName(_ key: String) -> String {
-        prefix + "_" + key.uppercased().replacingOccurrences(of: ".", with: "_").replacingOccurrences(of: "-", with: "_")
+        (Self.sharedKeys.contains(key) ? Self.sharedPrefix : prefix) + "_" + key.uppercased().replacingOccurrences(of: ".", with: "_").replacingOccurrences(of: "-", with: "_")
     }
 
     /// The raw value at `key`: the environment first, then the file.

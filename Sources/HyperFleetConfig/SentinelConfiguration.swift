@@ -1,3 +1,4 @@
+import HyperFleetJSON
 import Postgres
 import SentinelCore
 

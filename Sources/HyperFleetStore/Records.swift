@@ -1,3 +1,4 @@
+import HyperFleetJSON
 import HyperFleetModel
 import Postgres
 
@@ -76,7 +77,7 @@ struct ResourceRecord: Sendable {
 
     static func decode<T: Decodable>(_ type: T.Type, _ text: String, _ column: String) throws -> T {
         do {
-            return try HyperFleetJSON.decoder.decode(T.self, from: Data(text.utf8))
+            return try JSONCoding.decoder.decode(T.self, from: Data(text.utf8))
         } catch {
             throw StoreError.corrupt(column)
         }

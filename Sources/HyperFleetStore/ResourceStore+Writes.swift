@@ -1,3 +1,4 @@
+import HyperFleetJSON
 import HyperFleetModel
 import Postgres
 import TSL

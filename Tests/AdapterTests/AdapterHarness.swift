@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import HyperFleetAdapter
 import HyperFleetAPI
+import HyperFleetJSON
 import HyperFleetModel
 import HyperFleetStore
 import Kafka

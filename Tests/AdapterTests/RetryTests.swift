@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 @testable import HyperFleetAdapter
+import HyperFleetJSON
 import HyperFleetModel
 import Logging
 import NIOCore

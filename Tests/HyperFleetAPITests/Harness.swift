@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import HyperFleetAPI
 import HyperFleetAuth
+import HyperFleetJSON
 import HyperFleetModel
 import HyperFleetStore
 import Logging

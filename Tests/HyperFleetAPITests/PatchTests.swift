@@ -1,4 +1,5 @@
 import Foundation
+import HyperFleetJSON
 import HyperFleetModel
 import Testing
 

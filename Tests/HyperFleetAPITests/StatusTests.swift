@@ -1,7 +1,8 @@
 import Foundation
 import HTTPTypes
-import HyperFleetModel
 import HummingbirdTesting
+import HyperFleetJSON
+import HyperFleetModel
 import Testing
 
 @Suite("adapter status reports and aggregation")
@@ -203,8 +204,8 @@ struct StatusTests {
             guard case .array(let items)? = conditions else { Issue.record("no conditions"); return }
             #expect(items.count == adapters.count)
             // Recompute from the stored rows and compare with the stored status.
-            let rows = try HyperFleetJSON.decoder.decode(ListPage<AdapterStatus>.self, from: Data(list.body.utf8)).items
-            let record = try HyperFleetJSON.decoder.decode(Cluster.self, from: Data(stored.body.utf8))
+            let rows = try JSONCoding.decoder.decode(ListPage<AdapterStatus>.self, from: Data(list.body.utf8)).items
+            let record = try JSONCoding.decoder.decode(Cluster.self, from: Data(stored.body.utf8))
             let fresh = StatusAggregation.aggregate(
                 generation: record.generation, createdTime: record.createdTime, previous: record.status,
                 statuses: rows, requiredAdapters: Self.requiredClusterAdapters, now: .now())

@@ -1,3 +1,4 @@
+import HyperFleetJSON
 import Testing
 @testable import HyperFleetModel
 
@@ -130,17 +131,17 @@ struct CountingGenerator: RandomNumberGenerator {
     @Test func errorBodyShape() throws {
         let error = APIError(.validation, "bad name", details: [FieldError(field: "name", error: "too short")])
         let body = ErrorBody(error: error, operationID: "op-1")
-        let json = String(decoding: try HyperFleetJSON.encode(body), as: UTF8.self)
+        let json = String(decoding: try JSONCoding.encode(body), as: UTF8.self)
         #expect(json == "{\"code\":\"hyperfleet-8\",\"details\":[{\"error\":\"too short\",\"field\":\"name\"}],"
             + "\"href\":\"/api/hyperfleet/v1/errors/8\",\"id\":\"8\",\"kind\":\"Error\",\"operation_id\":\"op-1\",\"reason\":\"bad name\"}")
     }
 
     @Test func errorBodyOmitsEmptyDetails() throws {
         let body = ErrorBody(error: APIError(.notFound, "cluster x not found"), operationID: "op-2")
-        let json = String(decoding: try HyperFleetJSON.encode(body), as: UTF8.self)
+        let json = String(decoding: try JSONCoding.encode(body), as: UTF8.self)
         #expect(!json.contains("details"))
         #expect(json.contains("\"code\":\"hyperfleet-7\""))
-        let decoded = try HyperFleetJSON.decode(ErrorBody.self, from: Array(json.utf8))
+        let decoded = try JSONCoding.decode(ErrorBody.self, from: Array(json.utf8))
         #expect(decoded == body)
     }
 }

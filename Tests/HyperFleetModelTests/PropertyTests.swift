@@ -1,3 +1,4 @@
+import HyperFleetJSON
 import Testing
 @testable import HyperFleetModel
 
@@ -49,7 +50,7 @@ import Testing
         var mismatches: [String] = []
         for _ in 0..<1500 {
             let value = JSONValue.object(["v": Self.randomValue(depth: 0, using: &generator)])
-            let decoded = try HyperFleetJSON.decode(JSONValue.self, from: HyperFleetJSON.encode(value))
+            let decoded = try JSONCoding.decode(JSONValue.self, from: JSONCoding.encode(value))
             if decoded != value { mismatches.append(value.serialized()) }
         }
         #expect(mismatches.isEmpty, "\(mismatches.prefix(3))")
@@ -89,7 +90,7 @@ import Testing
     }
 
     @Test func timestampDecodesPostgresText() throws {
-        let decoded = try HyperFleetJSON.decode([Timestamp].self, from: body("[\"2026-11-25 10:00:00.5+00\"]"))
+        let decoded = try JSONCoding.decode([Timestamp].self, from: body("[\"2026-11-25 10:00:00.5+00\"]"))
         #expect(decoded == [at(0.5)])
     }
 

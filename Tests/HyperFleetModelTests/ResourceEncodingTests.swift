@@ -1,3 +1,4 @@
+import HyperFleetJSON
 import Testing
 @testable import HyperFleetModel
 
@@ -5,7 +6,7 @@ import Testing
     static let clusterID = "0123456789abcdefghijklmnopqrstuv"
 
     static func encoded<Value: Encodable>(_ value: Value) throws -> [String: JSONValue] {
-        let bytes = try HyperFleetJSON.encode(value)
+        let bytes = try JSONCoding.encode(value)
         return try #require(try JSONValue.parse(bytes).objectValue)
     }
 
@@ -26,9 +27,9 @@ import Testing
             "last_transition_time": .string("2026-11-25T10:00:00.000000Z"),
             "last_updated_time": .string("2026-11-25T10:00:00.000000Z"),
         ]))
-        let bytes = try HyperFleetJSON.encode(cluster)
+        let bytes = try JSONCoding.encode(cluster)
         #expect(!String(decoding: bytes, as: UTF8.self).contains("\\/"))
-        #expect(try HyperFleetJSON.decode(Cluster.self, from: bytes) == cluster)
+        #expect(try JSONCoding.decode(Cluster.self, from: bytes) == cluster)
     }
 
     @Test func deletedClusterIncludesDeletionFields() throws {
@@ -49,8 +50,8 @@ import Testing
         #expect(json["owner_references"] == .object(["id": .string(Self.clusterID), "kind": .string("Cluster"),
                                                      "href": .string("/api/hyperfleet/v1/clusters/\(Self.clusterID)")]))
         #expect(json["labels"] == .object(["a": .string("b")]))
-        let bytes = try HyperFleetJSON.encode(pool)
-        #expect(try HyperFleetJSON.decode(NodePool.self, from: bytes) == pool)
+        let bytes = try JSONCoding.encode(pool)
+        #expect(try JSONCoding.decode(NodePool.self, from: bytes) == pool)
     }
 
     @Test func adapterStatusShapeOmitsNilOptionals() throws {
@@ -66,7 +67,7 @@ import Testing
         #expect(pageJSON["size"] == .int(1))
         #expect(pageJSON["total"] == .int(7))
         #expect(pageJSON["kind"] == .string("AdapterStatusList"))
-        #expect(try HyperFleetJSON.decode(ListPage<AdapterStatus>.self, from: HyperFleetJSON.encode(page)) == page)
+        #expect(try JSONCoding.decode(ListPage<AdapterStatus>.self, from: JSONCoding.encode(page)) == page)
     }
 
     @Test func resourceConditionShape() throws {
@@ -82,7 +83,7 @@ import Testing
     @Test func specKeepsNumberKinds() throws {
         let cluster = Cluster(id: Self.clusterID, name: "prod", spec: ["i": .int(1), "d": .double(1.5), "b": .bool(false)],
                               createdTime: at(0), createdBy: "x@y.z")
-        let text = String(decoding: try HyperFleetJSON.encode(cluster), as: UTF8.self)
+        let text = String(decoding: try JSONCoding.encode(cluster), as: UTF8.self)
         #expect(text.contains("\"spec\":{\"b\":false,\"d\":1.5,\"i\":1}"))
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HyperFleetJSON
 import Testing
 @testable import HyperFleetModel
 
@@ -9,7 +10,7 @@ import Testing
     static let tricky = "quote\" back\\slash /slash tab\t nl\n cr\r bell\u{07} del\u{7F} ünï ☃ 🚀 \u{1F}"
 
     static func sameAsEncoder<Value: Encodable & JSONWritable>(_ value: Value) throws {
-        let expected = String(decoding: try HyperFleetJSON.encode(value), as: UTF8.self)
+        let expected = String(decoding: try JSONCoding.encode(value), as: UTF8.self)
         let written = String(decoding: value.jsonBytes(), as: UTF8.self)
         #expect(written == expected)
     }
@@ -68,7 +69,7 @@ import Testing
     @Test func storedConditionsParseBack() throws {
         let conditions = Self.status.conditions
         func read(_ text: String) -> [ResourceCondition]? {
-            try? HyperFleetJSON.decode([ResourceCondition].self, from: Array(text.utf8))
+            try? JSONCoding.decode([ResourceCondition].self, from: Array(text.utf8))
         }
         #expect(read(conditions.jsonText) == conditions)
         #expect(read("[]") == [])

@@ -1,3 +1,4 @@
+import HyperFleetJSON
 import Testing
 @testable import HyperFleetModel
 

@@ -1,4 +1,5 @@
 import Foundation
+import HyperFleetJSON
 import Testing
 @testable import HyperFleetModel
 
@@ -131,11 +132,11 @@ import Testing
 
     @Test func codableAsString() throws {
         let value = Timestamp(microsecondsSinceEpoch: 1_795_600_800_123_456)
-        let bytes = try HyperFleetJSON.encode([value])
+        let bytes = try JSONCoding.encode([value])
         #expect(String(decoding: bytes, as: UTF8.self) == "[\"2026-11-25T10:00:00.123456Z\"]")
-        #expect(try HyperFleetJSON.decode([Timestamp].self, from: Array("[\"2026-11-25T11:00:00.123456+01:00\"]".utf8)) == [value])
+        #expect(try JSONCoding.decode([Timestamp].self, from: Array("[\"2026-11-25T11:00:00.123456+01:00\"]".utf8)) == [value])
         #expect(throws: DecodingError.self) {
-            try HyperFleetJSON.decode([Timestamp].self, from: Array("[\"2026-02-30T00:00:00Z\"]".utf8))
+            try JSONCoding.decode([Timestamp].self, from: Array("[\"2026-02-30T00:00:00Z\"]".utf8))
         }
     }
 }

@@ -1,3 +1,4 @@
+import HyperFleetJSON
 /// Checks a JSON labels member against the label syntax.
 enum LabelRules {
     /// Field errors for `value` as a labels map; `allowNullValues` permits null (merge-patch removals).

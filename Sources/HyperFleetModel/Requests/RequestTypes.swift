@@ -1,3 +1,4 @@
+import HyperFleetJSON
 /// A validated create body (cluster or nodepool).
 public struct ResourceCreate: Sendable, Equatable {
     /// Resource name (resource-name syntax).

@@ -1,3 +1,4 @@
+import HyperFleetJSON
 /// Turns request bodies into typed values, checking CONTRACT rules in order (first failing step wins;
 /// a step may report several details). Failures are code 17 (not a JSON object) or 8 (validation).
 public enum RequestValidation {

@@ -1,3 +1,4 @@
+import HyperFleetJSON
 /// A validated PATCH body: spec and/or labels, kept as given (merge documents may contain null).
 public struct ResourcePatch: Sendable, Equatable {
     /// Replace or merge.

@@ -1,3 +1,4 @@
+import HyperFleetJSON
 extension RequestValidation {
     /// `now` = server clock; observed_time more than 5 min ahead -> 8. adapter: resource-name syntax.
     public static func statusReport(_ body: [UInt8], now: Timestamp) -> Result<StatusReport, APIError> {

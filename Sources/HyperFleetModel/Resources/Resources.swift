@@ -1,3 +1,4 @@
+import HyperFleetJSON
 /// A reference to another resource (a nodepool's owner).
 public struct ObjectReference: Sendable, Equatable, Codable {
     /// Resource id.

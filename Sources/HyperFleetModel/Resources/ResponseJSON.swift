@@ -1,5 +1,6 @@
+import HyperFleetJSON
 // The hand-written JSON forms of every response body. Keys are written in sorted order and absent
-// optionals are left out, exactly as the Codable forms encode with `HyperFleetJSON.encoder`;
+// optionals are left out, exactly as the Codable forms encode with `JSONCoding.encoder`;
 // `ResponseJSONTests` compares the two byte for byte.
 
 extension Cluster: JSONWritable {
@@ -226,5 +227,12 @@ extension ErrorBody: JSONWritable {
         writer.key("reason")
         writer.string(reason)
         writer.endObject()
+    }
+}
+
+extension JSONWriter {
+    /// `"2026-11-25T10:00:00.123456Z"`, written without building a String.
+    public mutating func timestamp(_ time: Timestamp) {
+        unescapedString { time.appendRFC3339(to: &$0) }
     }
 }

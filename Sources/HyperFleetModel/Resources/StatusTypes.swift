@@ -1,3 +1,4 @@
+import HyperFleetJSON
 /// Aggregated phase of a cluster or nodepool.
 public enum Phase: String, Sendable, Codable, CaseIterable {
     case notReady = "NotReady"

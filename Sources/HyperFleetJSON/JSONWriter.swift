@@ -90,11 +90,12 @@ public struct JSONWriter: Sendable {
         atContainerStart = false
     }
 
-    /// `"2026-11-25T10:00:00.123456Z"`, written without building a String.
-    public mutating func timestamp(_ time: Timestamp) {
+    /// A string whose characters never need escaping (a timestamp, an id), appended in place by
+    /// `appendUnescaped` between the quotes, without building a String.
+    public mutating func unescapedString(_ appendUnescaped: (inout [UInt8]) -> Void) {
         separateElement()
         bytes.append(UInt8(ascii: "\""))
-        time.appendRFC3339(to: &bytes)
+        appendUnescaped(&bytes)
         bytes.append(UInt8(ascii: "\""))
         atContainerStart = false
     }

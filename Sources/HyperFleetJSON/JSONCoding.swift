@@ -1,7 +1,7 @@
 import Foundation
 
 /// The one JSON configuration for API bodies: sorted keys, `/` unescaped (times are already strings).
-public enum HyperFleetJSON {
+public enum JSONCoding {
     /// A new encoder with the API's settings.
     public static var encoder: JSONEncoder {
         let encoder = JSONEncoder()

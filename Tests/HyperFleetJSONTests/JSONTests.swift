@@ -1,5 +1,5 @@
 import Testing
-@testable import HyperFleetModel
+@testable import HyperFleetJSON
 
 @Suite struct JSONParsingTests {
     @Test(arguments: [
@@ -190,9 +190,9 @@ import Testing
     @Test func codableThroughFoundation() throws {
         let value = JSONValue.object(["i": .int(5), "d": .double(2.5), "b": .bool(true), "s": .string("/x"),
                                       "n": .null, "a": .array([.int(1)])])
-        let bytes = try HyperFleetJSON.encode(value)
+        let bytes = try JSONCoding.encode(value)
         #expect(String(decoding: bytes, as: UTF8.self) == "{\"a\":[1],\"b\":true,\"d\":2.5,\"i\":5,\"n\":null,\"s\":\"/x\"}")
-        let decoded = try HyperFleetJSON.decode(JSONValue.self, from: bytes)
+        let decoded = try JSONCoding.decode(JSONValue.self, from: bytes)
         #expect(decoded == value)
         guard case .bool(true)? = decoded.objectValue?["b"] else { Issue.record("bool lost"); return }
         guard case .int(5)? = decoded.objectValue?["i"] else { Issue.record("int lost"); return }
