@@ -65,6 +65,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "HyperFleetOps", dependencies: [
+            "HyperFleetJSON", "HyperFleetModel",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -100,6 +101,9 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Sources/SentinelBench"),
         .testTarget(name: "HyperFleetJSONTests", dependencies: ["HyperFleetJSON"]),
+        .testTarget(name: "HyperFleetOpsTests", dependencies: [
+            "HyperFleetOps", "HyperFleetJSON", "HyperFleetModel", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "HyperFleetModelTests", dependencies: ["HyperFleetModel", "HyperFleetJSON"]),
         .testTarget(name: "TSLTests", dependencies: ["TSL"]),
         .testTarget(name: "SentinelCoreTests", dependencies: ["SentinelCore"]),

@@ -407,25 +407,35 @@ for svc_name, svc in compose["services"].items():
             if not local or not os.path.isfile(local):
                 problems.append(f"docker-compose.yml: {svc_name}: config file {path} is not a file under deploy/")
 # HYPERFLEET_* variables must name a key of the configuration file the process reads (the file in
-# config/ when it exists, else the copy): the configuration reader ignores any other name silently.
-def env_names(config_path):
+# config/ when it exists, else the copy), under that process's own prefix (HYPERFLEET_API_,
+# HYPERFLEET_SENTINEL_, HYPERFLEET_ADAPTER_; the shared keys below under HYPERFLEET_): the
+# configuration reader ignores any other name silently, and one role must not read another's.
+ROLE_PREFIXES = {"api": "HYPERFLEET_API", "migrate": "HYPERFLEET_API", "sentinel": "HYPERFLEET_SENTINEL",
+                 "adapter": "HYPERFLEET_ADAPTER"}
+SHARED_KEYS = {"log.level", "log.format", "database.url"}
+
+def env_name(prefix, key):
+    return ("HYPERFLEET" if key in SHARED_KEYS else prefix) + "_" + key.upper().replace(".", "_").replace("-", "_")
+
+def env_names(config_path, prefix):
     rel = os.path.relpath(config_path, "/etc/hyperfleet")
     original, copy = os.path.join("config", rel), os.path.join("deploy/base/config", rel)
     source = original if os.path.exists(original) else copy
     if not os.path.exists(source):
         return source, None
-    return source, {"HYPERFLEET_" + k.upper().replace(".", "_").replace("-", "_") for k in keys(yaml.safe_load(open(source)))}
+    return source, {env_name(prefix, k) for k in keys(yaml.safe_load(open(source)))} | {env_name(prefix, k) for k in SHARED_KEYS}
 
 def check_env(where, args, env):
-    if "--config" not in args:
+    if "--config" not in args or not args or args[0] not in ROLE_PREFIXES:
         return
-    source, names = env_names(args[args.index("--config") + 1])
+    prefix = ROLE_PREFIXES[args[0]]
+    source, names = env_names(args[args.index("--config") + 1], prefix)
     if names is None:
         problems.append(f"{where}: configuration file {source} does not exist")
         return
     for var in env:
-        if var.startswith("HYPERFLEET_") and var not in names | {"HYPERFLEET_CONFIG", "HYPERFLEET_SENTINEL_CONFIG"}:
-            problems.append(f"{where}: {var} names no key of {source}")
+        if var.startswith("HYPERFLEET_") and var not in names | {prefix + "_CONFIG"}:
+            problems.append(f"{where}: {var} names no key of {source} under {prefix}_")
 
 for doc in yaml.safe_load_all(open(sys.argv[1])):
     if doc and doc["kind"] in ("Deployment", "Job"):

@@ -32,7 +32,7 @@ CONF_DB="postgresql://postgres@127.0.0.1:$PGPORT_TEST/hf_conformance"
 BIN=$(swift build --show-bin-path)/hyperfleet
 API_PORT=$(free_port)
 "$BIN" migrate --database-url "$CONF_DB" >/dev/null
-HYPERFLEET_SERVER_HEALTH_PORT=$(free_port) HYPERFLEET_SERVER_METRICS_PORT=$(free_port) HYPERFLEET_LOG_LEVEL=warning \
+HYPERFLEET_API_SERVER_HEALTH_PORT=$(free_port) HYPERFLEET_API_SERVER_METRICS_PORT=$(free_port) HYPERFLEET_LOG_LEVEL=warning \
     "$BIN" api --no-auth --host 127.0.0.1 --port "$API_PORT" --database-url "$CONF_DB" >"$PGDIR/api.log" 2>&1 &
 API_PID=$!
 trap 'kill "$API_PID" 2>/dev/null || true; cleanup' EXIT

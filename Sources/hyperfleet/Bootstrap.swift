@@ -1,5 +1,6 @@
 import Foundation
 import HyperFleetConfig
+import HyperFleetOps
 import Logging
 import Metrics
 import Prometheus
@@ -26,36 +27,10 @@ enum Bootstrap {
         return registry
     }
 
-    /// The configuration file: the flag, else the environment variable (`HYPERFLEET_CONFIG` by default), else the default file if present.
-    static func configPath(flag: String?, defaultFile: String, environmentKey: String = "HYPERFLEET_CONFIG") -> String? {
+    /// The configuration file: the flag, else the environment variable (`HYPERFLEET_API_CONFIG` by default), else the default file if present.
+    static func configPath(flag: String?, defaultFile: String, environmentKey: String = "HYPERFLEET_API_CONFIG") -> String? {
         if let flag { return flag }
         if let env = ProcessInfo.processInfo.environment[environmentKey], !env.isEmpty { return env }
         return FileManager.default.fileExists(atPath: defaultFile) ? defaultFile : nil
-    }
-}
-
-/// One JSON object per line on standard error, for log collectors.
-struct JSONLogHandler: LogHandler {
-    let label: String
-    var logLevel: Logger.Level = .info
-    var metadata: Logger.Metadata = [:]
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        let explicit = event.metadata
-        let message = event.message
-        let level = event.level
-        var fields: [String: String] = [
-            "time": ISO8601DateFormatter().string(from: Date()), "level": level.rawValue, "logger": label,
-            "message": message.description,
-        ]
-        for (key, value) in metadata.merging(explicit ?? [:], uniquingKeysWith: { $1 }) {
-            fields[key] = value.description
-        }
-        guard let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) else { return }
-        FileHandle.standardError.write(data + Data("\n".utf8))
     }
 }

@@ -1,0 +1,69 @@
+import Foundation
+import HyperFleetJSON
+import HyperFleetModel
+import Logging
+
+/// One JSON object per line on standard error, for log collectors: `time`, `level`, `logger`,
+/// `message`, then the metadata (nested metadata as JSON objects and arrays).
+public struct JSONLogHandler: LogHandler {
+    public let label: String
+    public var logLevel: Logger.Level = .info
+    public var metadata: Logger.Metadata = [:]
+
+    public init(label: String) {
+        self.label = label
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var line = JSONLogHandler.line(
+            time: .now(), level: event.level, label: label, message: event.message.description,
+            metadata: metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }))
+        line.append(UInt8(ascii: "\n"))
+        FileHandle.standardError.write(Data(line))
+    }
+
+    /// The JSON object of one log line; metadata keys that collide with the fixed fields are prefixed
+    /// with `meta_` instead of replacing them.
+    public static func line(time: Timestamp, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata) -> [UInt8] {
+        var writer = JSONWriter(capacity: 256)
+        writer.beginObject()
+        writer.key("time")
+        writer.timestamp(time)
+        writer.key("level")
+        writer.string(level.rawValue)
+        writer.key("logger")
+        writer.string(label)
+        writer.key("message")
+        writer.string(message)
+        let fixed: Set<String> = ["time", "level", "logger", "message"]
+        for key in metadata.keys.sorted() {
+            writer.key(dynamic: fixed.contains(key) ? "meta_" + key : key)
+            write(metadata[key]!, to: &writer)
+        }
+        writer.endObject()
+        return writer.bytes
+    }
+
+    private static func write(_ value: Logger.Metadata.Value, to writer: inout JSONWriter) {
+        switch value {
+        case .string(let text): writer.string(text)
+        case .stringConvertible(let convertible): writer.string(convertible.description)
+        case .array(let items):
+            writer.beginArray()
+            for item in items { write(item, to: &writer) }
+            writer.endArray()
+        case .dictionary(let members):
+            writer.beginObject()
+            for key in members.keys.sorted() {
+                writer.key(dynamic: key)
+                write(members[key]!, to: &writer)
+            }
+            writer.endObject()
+        }
+    }
+}
