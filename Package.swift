@@ -27,15 +27,18 @@ let package = Package(
         .target(name: "HyperFleetJSON"),
         .target(name: "HyperFleetModel", dependencies: ["HyperFleetJSON"]),
         .target(name: "TSL"),
-        .target(name: "SentinelCore"),
+        // Leaf: saturating microsecond arithmetic and the one capped exponential backoff.
+        .target(name: "Timing"),
+        .target(name: "SentinelCore", dependencies: ["HyperFleetModel", "Timing"]),
         .target(name: "Postgres", dependencies: [
-            "CLibPQ",
+            "CLibPQ", "Timing",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .target(name: "HyperFleetTestSupport", dependencies: [
             "Kafka",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
@@ -59,7 +62,7 @@ let package = Package(
             .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
         ], resources: [.copy("Resources/openapi.json")]),
         .target(name: "Sentinel", dependencies: [
-            "SentinelCore", "Postgres", "Kafka", "HyperFleetModel", "HyperFleetJSON",
+            "SentinelCore", "Postgres", "Kafka", "HyperFleetModel", "HyperFleetJSON", "Timing", "HyperFleetConfig", "HyperFleetOps",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -73,11 +76,11 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "HyperFleetConfig", dependencies: [
-            "HyperFleetModel", "HyperFleetJSON", "HyperFleetAuth", "Postgres", "SentinelCore",
+            "HyperFleetModel", "HyperFleetJSON", "HyperFleetAuth", "Postgres",
             .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "HyperFleetAdapter", dependencies: [
-            "HyperFleetModel", "HyperFleetJSON", "Kafka", "HyperFleetConfig", "HyperFleetOps",
+            "HyperFleetModel", "HyperFleetJSON", "Kafka", "HyperFleetConfig", "HyperFleetOps", "Timing",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -106,11 +109,12 @@ let package = Package(
         ]),
         .testTarget(name: "HyperFleetModelTests", dependencies: ["HyperFleetModel", "HyperFleetJSON"]),
         .testTarget(name: "TSLTests", dependencies: ["TSL"]),
-        .testTarget(name: "SentinelCoreTests", dependencies: ["SentinelCore"]),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "PostgresTestSupport"]),
+        .testTarget(name: "TimingTests", dependencies: ["Timing"]),
+        .testTarget(name: "SentinelCoreTests", dependencies: ["SentinelCore", "HyperFleetModel", "Timing"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "PostgresTestSupport", "Timing"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "HyperFleetTestSupport"]),
         .testTarget(name: "HyperFleetAuthTests", dependencies: [
-            "HyperFleetAuth",
+            "HyperFleetAuth", "HyperFleetTestSupport",
             .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -125,7 +129,7 @@ let package = Package(
         ]),
         .testTarget(name: "SentinelTests", dependencies: [
             "Sentinel", "SentinelCore", "Kafka", "Postgres", "PostgresTestSupport", "HyperFleetStore", "HyperFleetModel", "HyperFleetJSON",
-            "HyperFleetTestSupport",
+            "HyperFleetTestSupport", "HyperFleetConfig", "HyperFleetOps",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),

@@ -5,6 +5,7 @@ import HyperFleetModel
 import Logging
 import NIOCore
 import NIOHTTP1
+import Timing
 
 /// An HTTP answer from the API: status code and body.
 struct APIReply: Sendable {
@@ -55,7 +56,7 @@ struct HyperFleetAPIClient: Sendable {
     /// Sends with retries. A POST of a status report is safe to repeat: the same `observed_time` at the
     /// same generation is accepted as a retry by the API.
     private func send(_ method: HTTPMethod, _ path: String, body: [UInt8]?) async throws -> APIReply {
-        var pause = settings.retryBase
+        let backoff = Backoff(base: settings.retryBase, max: settings.retryMax)
         var problem = ""
         for attemptNumber in 1...settings.maxAttempts {
             do {
@@ -72,8 +73,7 @@ struct HyperFleetAPIClient: Sendable {
             logger.debug("API request failed; retrying", metadata: [
                 "method": "\(method)", "path": "\(path)", "attempt": "\(attemptNumber)", "problem": "\(problem)",
             ])
-            try await Task.sleep(for: pause)
-            pause = min(pause * 2, settings.retryMax)
+            try await Task.sleep(for: backoff.delay(attempt: attemptNumber))
         }
         throw APIUnavailableError(method: "\(method)", path: path, lastProblem: problem)
     }

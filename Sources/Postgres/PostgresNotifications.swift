@@ -1,6 +1,7 @@
 import Logging
 import NIOPosix
 import Synchronization
+import Timing
 
 #if canImport(Glibc)
 import Glibc
@@ -24,12 +25,13 @@ public enum PostgresNotificationEvent: Sendable, Equatable {
 public func postgresNotifications(
     configuration: PostgresConfiguration, channels: [String], logger: Logger
 ) -> AsyncStream<PostgresNotificationEvent> {
-    postgresNotifications(configuration: configuration, channels: channels, logger: logger, backoff: ReconnectBackoff())
+    postgresNotifications(
+        configuration: configuration, channels: channels, logger: logger, backoff: Backoff(base: .milliseconds(100), max: .seconds(5)))
 }
 
-/// Same as above with an explicit reconnect backoff.
+/// Same as above with an explicit reconnect backoff (delay per consecutive failed attempt).
 public func postgresNotifications(
-    configuration: PostgresConfiguration, channels: [String], logger: Logger, backoff: ReconnectBackoff
+    configuration: PostgresConfiguration, channels: [String], logger: Logger, backoff: Backoff
 ) -> AsyncStream<PostgresNotificationEvent> {
     let (stream, continuation) = AsyncStream.makeStream(of: PostgresNotificationEvent.self)
     let listener = NotificationListener(
@@ -39,34 +41,12 @@ public func postgresNotifications(
     return stream
 }
 
-/// Exponential reconnect delay: `initial`, doubling per consecutive failure, never above `maximum`.
-public struct ReconnectBackoff: Sendable, Equatable {
-    public var initial: Duration
-    public var maximum: Duration
-
-    /// Creates a backoff policy.
-    public init(initial: Duration = .milliseconds(100), maximum: Duration = .seconds(5)) {
-        self.initial = initial
-        self.maximum = maximum
-    }
-
-    /// Delay before reconnect attempt number `attempt` (1-based).
-    public func delay(attempt: Int) -> Duration {
-        var delay = initial
-        for _ in 1..<max(1, attempt) {
-            delay *= 2
-            if delay >= maximum { return maximum }
-        }
-        return min(delay, maximum)
-    }
-}
-
 /// Runs the LISTEN loop on its own thread: poll() on the socket, so no cooperative thread ever blocks.
 final class NotificationListener: Sendable {
     private let configuration: PostgresConfiguration
     private let channels: [String]
     private let logger: Logger
-    private let backoff: ReconnectBackoff
+    private let backoff: Backoff
     private let output: AsyncStream<PostgresNotificationEvent>.Continuation
     private let thread = NIOThreadPool(numberOfThreads: 1)
     private let isStopped = Mutex(false)
@@ -74,7 +54,7 @@ final class NotificationListener: Sendable {
     private static let pollSliceMilliseconds: Int32 = 100
 
     init(
-        configuration: PostgresConfiguration, channels: [String], logger: Logger, backoff: ReconnectBackoff,
+        configuration: PostgresConfiguration, channels: [String], logger: Logger, backoff: Backoff,
         output: AsyncStream<PostgresNotificationEvent>.Continuation
     ) {
         self.configuration = configuration

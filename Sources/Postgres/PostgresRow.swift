@@ -10,6 +10,14 @@ struct ColumnLayout: Sendable {
     }
 }
 
+/// A column of one result, looked up by name once (`PostgresResult.column(_:)`): decoding thousands
+/// of rows through it reads by name without a dictionary lookup per value.
+public struct PostgresColumn: Sendable {
+    /// The column's name in the result.
+    public let name: String
+    let index: Int
+}
+
 /// One row of a result, with values in PostgreSQL text format.
 public struct PostgresRow: Sendable {
     let layout: ColumnLayout
@@ -21,6 +29,11 @@ public struct PostgresRow: Sendable {
         return values[index]
     }
 
+    /// Text value of a column of this row's result; nil for NULL (or a column of a wider result).
+    public subscript(_ column: PostgresColumn) -> String? {
+        values.indices.contains(column.index) ? values[column.index] : nil
+    }
+
     /// Text value by position; nil for NULL or an out-of-range index.
     public subscript(_ index: Int) -> String? {
         values.indices.contains(index) ? values[index] : nil
@@ -28,23 +41,34 @@ public struct PostgresRow: Sendable {
 
     /// Non-NULL text; throws `.decoding` naming the column if NULL or absent.
     public func text(_ column: String) throws -> String {
-        guard let index = layout.positions[column] else {
-            throw decodingError(column, "is not in the result (columns: \(layout.names.joined(separator: ", ")))")
-        }
-        guard let value = values[index] else { throw decodingError(column, "is NULL") }
+        try text(try layout.column(column))
+    }
+
+    /// Non-NULL text; throws `.decoding` naming the column if NULL.
+    public func text(_ column: PostgresColumn) throws -> String {
+        guard let value = self[column] else { throw layout.decodingError(column.name, "is NULL") }
         return value
     }
 
     /// Non-NULL integer (int2/int4/int8).
     public func int(_ column: String) throws -> Int64 {
-        try parseInt(try text(column), column)
+        try int(try layout.column(column))
+    }
+
+    /// Non-NULL integer (int2/int4/int8).
+    public func int(_ column: PostgresColumn) throws -> Int64 {
+        try parseInt(try text(column), column.name)
     }
 
     /// Integer or nil for NULL; throws if the column is absent or not an integer.
     public func optionalInt(_ column: String) throws -> Int64? {
-        guard layout.positions[column] != nil else { return try int(column) }
+        try optionalInt(try layout.column(column))
+    }
+
+    /// Integer or nil for NULL; throws if the value is not an integer.
+    public func optionalInt(_ column: PostgresColumn) throws -> Int64? {
         guard let value = self[column] else { return nil }
-        return try parseInt(value, column)
+        return try parseInt(value, column.name)
     }
 
     /// Non-NULL boolean in PostgreSQL text form ('t'/'f').
@@ -52,18 +76,28 @@ public struct PostgresRow: Sendable {
         switch try text(column) {
         case "t", "true": return true
         case "f", "false": return false
-        case let other: throw decodingError(column, "has value '\(other)', expected a boolean ('t'/'f')")
+        case let other: throw layout.decodingError(column, "has value '\(other)', expected a boolean ('t'/'f')")
         }
     }
 
     private func parseInt(_ value: String, _ column: String) throws -> Int64 {
         guard let number = Int64(value) else {
-            throw decodingError(column, "has value '\(value.prefix(40))', expected an integer")
+            throw layout.decodingError(column, "has value '\(value.prefix(40))', expected an integer")
         }
         return number
     }
+}
 
-    private func decodingError(_ column: String, _ problem: String) -> PostgresError {
+extension ColumnLayout {
+    /// The column called `name`; throws `.decoding` naming it and the result's columns when absent.
+    func column(_ name: String) throws -> PostgresColumn {
+        guard let index = positions[name] else {
+            throw decodingError(name, "is not in the result (columns: \(names.joined(separator: ", ")))")
+        }
+        return PostgresColumn(name: name, index: index)
+    }
+
+    func decodingError(_ column: String, _ problem: String) -> PostgresError {
         PostgresError(kind: .decoding, message: "column \"\(column)\" \(problem)")
     }
 }
@@ -83,6 +117,11 @@ public struct PostgresResult: Sendable, RandomAccessCollection {
 
     /// Result column names in order.
     public var columns: [String] { layout.names }
+
+    /// The column called `name`, to decode every row by it; throws `.decoding` naming it when absent.
+    public func column(_ name: String) throws -> PostgresColumn {
+        try layout.column(name)
+    }
 
     public var startIndex: Int { 0 }
     public var endIndex: Int { rowValues.count }

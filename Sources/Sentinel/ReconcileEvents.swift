@@ -15,11 +15,12 @@ struct ReconcileEvents: Sendable {
         type == .clusters ? "com.redhat.hyperfleet.cluster.reconcile" : "com.redhat.hyperfleet.nodepool.reconcile"
     }
 
-    /// The reconcile event for one decision: key = resource id, data = {id, kind, href, generation, reason, ...}.
-    func message(_ type: WatchedType, state: ResourceState, reason: Reason, at time: Date) -> KafkaMessage {
-        let id = state.snapshot.id
+    /// The reconcile event for one decision: key = resource id, data = {id, kind, href, generation, reason, ...};
+    /// with the event's id, for the publish log.
+    func reconcile(_ type: WatchedType, state: ResourceState, reason: Reason, at time: Date) -> (id: String, message: KafkaMessage) {
+        let id = state.observation.id
         var data: [String: JSONValue] = [
-            "id": .string(id), "generation": .int(state.snapshot.generation), "reason": .string(reason.rawValue),
+            "id": .string(id), "generation": .int(state.observation.generation), "reason": .string(reason.rawValue),
         ]
         switch type {
         case .clusters:
@@ -37,7 +38,7 @@ struct ReconcileEvents: Sendable {
         let event = CloudEvent(
             source: source, type: Self.eventType(type), time: time, subject: id, extensions: ["reason": reason.rawValue],
             data: Array(JSONValue.object(data).serialized().utf8))
-        return event.kafkaMessage(topic: topics[type]!, key: id, mode: mode)
+        return (event.id, event.kafkaMessage(topic: topics[type]!, key: id, mode: mode))
     }
 
     /// `com.redhat.hyperfleet.adapter.stale` / `.recovered` for one adapter episode.

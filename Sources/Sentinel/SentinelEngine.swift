@@ -1,9 +1,12 @@
 import Foundation
 import Kafka
 import Logging
+import Metrics
 import Postgres
 import SentinelCore
 import Synchronization
+import Timing
+import HyperFleetModel
 
 /// What the engine needs to know; built from `SentinelConfiguration` by the executable or a test.
 public struct SentinelSettings: Sendable {
@@ -31,7 +34,7 @@ package struct PendingPublish: Sendable {
     var decision: Decision
     var reason: Reason
     /// When the resource became due (for publish lag).
-    var dueAt: Instant
+    var dueAt: Timestamp
 }
 
 /// What one look did, for metrics, tests and the loop's pacing.
@@ -60,14 +63,14 @@ public final class SentinelEngine: Sendable {
 
     public init(
         pool: PostgresPool, producer: KafkaProducer, settings: SentinelSettings, clock: any SentinelClock = SystemSentinelClock(),
-        logger: Logger, replicaID: String = "\(ProcessInfo.processInfo.hostName)-\(UUID().uuidString.prefix(8))"
+        logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory, replicaID: String = "\(ProcessInfo.processInfo.hostName)-\(UUID().uuidString.prefix(8))"
     ) {
         self.store = SentinelStore(pool: pool)
         self.producer = producer
         self.settings = settings
         self.clock = clock
         self.events = ReconcileEvents(source: settings.source, mode: settings.eventMode, topics: settings.topics, alertsTopic: settings.alertsTopic)
-        self.metrics = SentinelMetrics()
+        self.metrics = SentinelMetrics(factory: metricsFactory)
         self.logger = logger
         self.replicaID = replicaID
     }
@@ -122,7 +125,7 @@ public final class SentinelEngine: Sendable {
             writes.reserveCapacity(states.count)
             let claimExpiry = now + settings.claimLease
             for (row, state) in states {
-                let decision = DecisionRules.decide(state.snapshot, record: state.record, now: now, settings: settings.decisions)
+                let decision = DecisionRules.decide(state.observation, record: state.record, now: now, settings: settings.decisions)
                 if let reason = decision.publish {
                     // Claimed and due now: if this process dies, the claim expires and another picks it up.
                     writes.append(.init(
@@ -143,26 +146,30 @@ public final class SentinelEngine: Sendable {
     /// `package` so that the benchmark can split a look's time between plan and publish.
     package func publish(_ type: WatchedType, _ pending: [PendingPublish]) async throws -> (published: Int, failed: Int) {
         let sentAt = Date()
-        let messages = pending.map { events.message(type, state: $0.state, reason: $0.reason, at: sentAt) }
-        let results = await producer.send(messages)
+        let events = pending.map { self.events.reconcile(type, state: $0.state, reason: $0.reason, at: sentAt) }
+        let results = await producer.send(events.map(\.message))
         let acknowledgedAt = clock.now()
         var writes: [SentinelStore.RecordWrite] = []
         var failedIDs: [String] = []
-        for (item, result) in zip(pending, results) {
+        for ((item, event), result) in zip(zip(pending, events), results) {
+            let resource = item.state.observation
+            let metadata: Logger.Metadata = [
+                "resource_type": "\(type.rawValue)", "id": "\(resource.id)", "reason": "\(item.reason.rawValue)",
+                "generation": "\(resource.generation)", "event_id": "\(event.id)",
+            ]
             switch result {
             case .success:
-                let record = DecisionRules.recorded(item.decision, snapshot: item.state.snapshot, reason: item.reason, at: acknowledgedAt)
+                logger.debug("published", metadata: metadata)
+                let record = DecisionRules.recorded(item.decision, snapshot: resource, reason: item.reason, at: acknowledgedAt)
                 // The decision assumed acknowledgement at its `now`; ask again with the real time.
-                let next = DecisionRules.decide(item.state.snapshot, record: record, now: acknowledgedAt, settings: settings.decisions)
+                let next = DecisionRules.decide(resource, record: record, now: acknowledgedAt, settings: settings.decisions)
                 writes.append(.init(
-                    id: item.state.snapshot.id, record: record, attempts: record.attempts, progressMark: record.progressMark,
+                    id: resource.id, record: record, attempts: record.attempts, progressMark: record.progressMark,
                     nextDueAt: next.publish == nil ? next.nextDueAt : acknowledgedAt + settings.decisions.debounce))
                 metrics.published(type, reason: item.reason, lag: acknowledgedAt - item.dueAt)
             case .failure(let error):
-                failedIDs.append(item.state.snapshot.id)
-                logger.warning("publish failed; resource stays due", metadata: [
-                    "resource_type": "\(type.rawValue)", "id": "\(item.state.snapshot.id)", "error": "\(error)",
-                ])
+                failedIDs.append(resource.id)
+                logger.warning("publish failed; resource stays due", metadata: metadata.merging(["error": "\(error)"]) { $1 })
             }
         }
         if !writes.isEmpty {
@@ -189,9 +196,7 @@ public final class SentinelEngine: Sendable {
             }
             let attempt = (counts[type] ?? 0) + 1
             counts[type] = attempt
-            var delay = settings.publishRetryBase
-            for _ in 1..<min(attempt, 30) { delay = delay * 2 }
-            return min(delay, settings.publishRetryMax)
+            return Backoff(base: settings.publishRetryBase, max: settings.publishRetryMax).delay(attempt: attempt)
         }
     }
 }

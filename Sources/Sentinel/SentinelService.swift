@@ -4,6 +4,7 @@ import Logging
 import Postgres
 import ServiceLifecycle
 import Synchronization
+import Timing
 
 /// Wakes the loop early: a NOTIFY from the API's commit, or shutdown.
 final class WakeSignal: Sendable {
@@ -95,8 +96,8 @@ public struct SentinelService: Service {
         }
         let probes = Task {
             while !Task.isCancelled {
-                SentinelMetrics.brokerUp(await engine.producer.isBrokerReachable(timeout: .seconds(2)))
-                SentinelMetrics.databaseUp(await engine.store.pool.ping())
+                engine.metrics.brokerUp(await engine.producer.isBrokerReachable(timeout: .seconds(2)))
+                engine.metrics.databaseUp(await engine.store.pool.ping())
                 try? await Task.sleep(for: .seconds(5))
             }
         }
@@ -107,6 +108,8 @@ public struct SentinelService: Service {
         }
         logger.info("sentinel started", metadata: ["types": "\(types.map(\.rawValue))", "replica": "\(engine.replicaID)"])
         var failures = 0
+        // A failed look is retried sooner than the next poll, but never in a tight loop.
+        let lookRetry = Backoff(base: .milliseconds(500), max: min(pollInterval, .seconds(8)))
         await withGracefulShutdownHandler {
             while !stopping.load(ordering: .relaxed) {
                 do {
@@ -120,11 +123,10 @@ public struct SentinelService: Service {
                 } catch {
                     failures += 1
                     logger.warning("look failed; retrying", metadata: ["error": "\(error)", "attempt": "\(failures)"])
-                    SentinelMetrics.databaseUp(await engine.store.pool.ping())
+                    engine.metrics.databaseUp(await engine.store.pool.ping())
                 }
                 if stopping.load(ordering: .relaxed) { break }
-                let backoff = failures == 0 ? pollInterval : min(pollInterval, .milliseconds(250) * (1 << min(failures, 5)))
-                await wake.wait(timeout: backoff)
+                await wake.wait(timeout: failures == 0 ? pollInterval : lookRetry.delay(attempt: failures))
             }
         } onGracefulShutdown: {
             stopping.store(true, ordering: .relaxed)

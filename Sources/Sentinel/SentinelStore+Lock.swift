@@ -1,5 +1,6 @@
 import Postgres
 import SentinelCore
+import HyperFleetModel
 
 /// A record row this transaction holds the lock of, read by the statement that locked it, with its
 /// resource's row (nil when the resource is gone).
@@ -10,14 +11,14 @@ struct LockedRecord: Sendable {
     var tid: String
     var record: PublishRecord?
     /// `next_due_at` as stored before this look (for publish lag).
-    var dueAt: Instant?
-    var resource: ResourceSnapshot?
+    var dueAt: Timestamp?
+    var resource: ResourceObservation?
     var clusterID: String?
 }
 
 extension SentinelStore {
     /// Locks the records of `ids` that no other replica holds (row lock or live claim); returns them.
-    func lockRecords(_ type: WatchedType, ids: [String], now: Instant, on connection: PostgresConnection) async throws -> [LockedRecord] {
+    func lockRecords(_ type: WatchedType, ids: [String], now: Timestamp, on connection: PostgresConnection) async throws -> [LockedRecord] {
         guard !ids.isEmpty else { return [] }
         let rows = try await connection.query(
             Self.lockedWithResources(type, locking: """
@@ -26,13 +27,13 @@ extension SentinelStore {
                   AND (s.claimed_by IS NULL OR s.claim_expires_at < $3::timestamptz)
                 FOR UPDATE OF s SKIP LOCKED
                 """),
-            [type.rawValue, SQLArray.literal(ids), now.sqlText])
-        return try rows.map { try Self.lockedRecord($0, type) }
+            [type.rawValue, SQLArray.literal(ids), now.rfc3339])
+        return try Self.lockedRecords(rows, type)
     }
 
     /// Due records no other replica holds, oldest first, locked.
-    func lockDue(_ type: WatchedType, now: Instant, limit: Int, selector: String?, on connection: PostgresConnection) async throws -> [LockedRecord] {
-        var parameters: [String?] = [type.rawValue, now.sqlText]
+    func lockDue(_ type: WatchedType, now: Timestamp, limit: Int, selector: String?, on connection: PostgresConnection) async throws -> [LockedRecord] {
+        var parameters: [String?] = [type.rawValue, now.rfc3339]
         var selectorClause = ""
         if let selector {
             parameters.append(selector)
@@ -47,12 +48,12 @@ extension SentinelStore {
                 FOR UPDATE OF s SKIP LOCKED
                 """, orderedByDue: true),
             parameters)
-        return try rows.map { try Self.lockedRecord($0, type) }
+        return try Self.lockedRecords(rows, type)
     }
 
     // MARK: One statement: lock the records, return them joined with their resources
 
-    /// The record columns, in the positions `lockedRecord` reads.
+    /// The record columns the locking `SELECT` returns, named as `LockedRecordColumns` reads them.
     static let recordColumns = """
         s.resource_id, s.ctid AS tid, s.published_generation, \(micros("s.published_at")) AS published, s.published_reason,
             s.attempts, s.progress_mark, s.next_due_at, \(micros("s.next_due_at")) AS due
@@ -65,37 +66,74 @@ extension SentinelStore {
         WITH locked AS MATERIALIZED (
             \(locking)
         )
-        SELECT l.resource_id, l.tid::text, l.published_generation, l.published, l.published_reason, l.attempts, l.progress_mark,
-            l.due, r.id, r.generation, \(micros("r.created_time")), \(micros("r.deleted_time")), r.status_phase,
-            \(micros("r.status_last_transition_time")), \(micros("r.status_last_updated_time"))\(type == .nodepools ? ", r.cluster_id" : "")
+        SELECT l.resource_id, l.tid::text AS tid, l.published_generation, l.published, l.published_reason, l.attempts,
+            l.progress_mark, l.due, r.id AS resource_row_id, r.generation, \(micros("r.created_time")) AS created,
+            \(micros("r.deleted_time")) AS deleted, r.status_phase, \(micros("r.status_last_transition_time")) AS last_transition,
+            \(micros("r.status_last_updated_time")) AS last_updated\(type == .nodepools ? ", r.cluster_id" : "")
         FROM locked l LEFT JOIN \(type.rawValue) r ON r.id = l.resource_id\(orderedByDue ? "\nORDER BY l.next_due_at" : "")
         """
     }
 
-    /// Decodes a row of `lockedWithResources` by position (no per-row name lookups).
-    static func lockedRecord(_ row: PostgresRow, _ type: WatchedType) throws -> LockedRecord {
-        let columns = PositionalRow(row)
-        let id = try columns.text(0)
+    /// Decodes the rows of `lockedWithResources`.
+    static func lockedRecords(_ result: PostgresResult, _ type: WatchedType) throws -> [LockedRecord] {
+        guard !result.isEmpty else { return [] }
+        let columns = try LockedRecordColumns(result, type)
+        return try result.map { try columns.decode($0) }
+    }
+}
+
+/// The columns of `lockedWithResources`, each looked up by name once per result (the look decodes
+/// thousands of rows, so no name lookup per value).
+private struct LockedRecordColumns {
+    let type: WatchedType
+    let id, tid, publishedGeneration, published, publishedReason, attempts, progressMark, due: PostgresColumn
+    let resourceRowID, generation, created, deleted, phase, lastTransition, lastUpdated: PostgresColumn
+    /// Nodepools only.
+    let clusterID: PostgresColumn?
+
+    init(_ result: PostgresResult, _ type: WatchedType) throws {
+        self.type = type
+        id = try result.column("resource_id")
+        tid = try result.column("tid")
+        publishedGeneration = try result.column("published_generation")
+        published = try result.column("published")
+        publishedReason = try result.column("published_reason")
+        attempts = try result.column("attempts")
+        progressMark = try result.column("progress_mark")
+        due = try result.column("due")
+        resourceRowID = try result.column("resource_row_id")
+        generation = try result.column("generation")
+        created = try result.column("created")
+        deleted = try result.column("deleted")
+        phase = try result.column("status_phase")
+        lastTransition = try result.column("last_transition")
+        lastUpdated = try result.column("last_updated")
+        clusterID = type == .nodepools ? try result.column("cluster_id") : nil
+    }
+
+    func decode(_ row: PostgresRow) throws -> LockedRecord {
+        let resourceID = try row.text(id)
         var record: PublishRecord?
-        if let generation = try columns.optionalInt(2), let published = try columns.optionalInt(3),
-            let reason = row[4].flatMap(Reason.init(rawValue:))
+        if let generationPublished = try row.optionalInt(publishedGeneration), let publishedAt = try row.optionalInt(published),
+            let reason = row[publishedReason].flatMap(Reason.init(rawValue:))
         {
             record = PublishRecord(
-                publishedGeneration: generation, publishedAt: Instant(microseconds: published), publishedReason: reason,
-                attempts: Int(try columns.int(5)), progressMark: try columns.text(6))
+                publishedGeneration: generationPublished, publishedAt: Timestamp(microsecondsSinceEpoch: publishedAt), publishedReason: reason,
+                attempts: Int(try row.int(attempts)), progressMark: try row.text(progressMark))
         }
-        var resource: ResourceSnapshot?
-        if row[8] != nil {
-            let created = Instant(microseconds: try columns.int(10))
-            resource = ResourceSnapshot(
-                id: id, kind: type.kind, generation: try columns.int(9), createdTime: created,
-                deletedTime: try columns.optionalInt(11).map(Instant.init(microseconds:)),
-                phase: Phase(rawValue: try columns.text(12)) ?? .notReady,
-                lastTransitionTime: Instant(microseconds: try columns.int(13)),
-                lastUpdatedTime: Instant(microseconds: try columns.int(14)))
+        var resource: ResourceObservation?
+        if row[resourceRowID] != nil {
+            resource = ResourceObservation(
+                id: resourceID, kind: type.kind, generation: try row.int(generation),
+                createdTime: Timestamp(microsecondsSinceEpoch: try row.int(created)),
+                deletedTime: try row.optionalInt(deleted).map(Timestamp.init(microsecondsSinceEpoch:)),
+                phase: Phase(rawValue: try row.text(phase)) ?? .notReady,
+                lastTransitionTime: Timestamp(microsecondsSinceEpoch: try row.int(lastTransition)),
+                lastUpdatedTime: Timestamp(microsecondsSinceEpoch: try row.int(lastUpdated)))
         }
         return LockedRecord(
-            id: id, tid: try columns.text(1), record: record, dueAt: try columns.optionalInt(7).map(Instant.init(microseconds:)),
-            resource: resource, clusterID: type == .nodepools ? row[15] : nil)
+            id: resourceID, tid: try row.text(tid), record: record,
+            dueAt: try row.optionalInt(due).map(Timestamp.init(microsecondsSinceEpoch:)),
+            resource: resource, clusterID: clusterID.flatMap { row[$0] })
     }
 }

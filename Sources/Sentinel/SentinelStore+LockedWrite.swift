@@ -1,5 +1,6 @@
 import Postgres
 import SentinelCore
+import HyperFleetModel
 
 extension SentinelStore {
     /// What a look writes to a record it holds locked: the decision's bookkeeping and the claim.
@@ -8,10 +9,10 @@ extension SentinelStore {
         var locked: LockedRecord
         var attempts: Int
         var progressMark: String
-        var nextDueAt: Instant?
+        var nextDueAt: Timestamp?
         /// Set while a publish is in flight.
         var claimedBy: String?
-        var claimExpiresAt: Instant?
+        var claimExpiresAt: Timestamp?
     }
 
     /// Writes the look's decisions to the rows it locked, in one UPDATE that finds each row by its
@@ -38,9 +39,9 @@ extension SentinelStore {
                 SQLArray.literal(writes.map(\.locked.id)),
                 SQLArray.literal(writes.map { String($0.attempts) }),
                 SQLArray.literal(writes.map(\.progressMark)),
-                SQLArray.literal(writes.map { $0.nextDueAt?.sqlText }),
+                SQLArray.literal(writes.map { $0.nextDueAt?.rfc3339 }),
                 SQLArray.literal(writes.map(\.claimedBy)),
-                SQLArray.literal(writes.map { $0.claimExpiresAt?.sqlText }),
+                SQLArray.literal(writes.map { $0.claimExpiresAt?.rfc3339 }),
             ])
         guard result.affectedRows == writes.count else {
             throw PostgresError(

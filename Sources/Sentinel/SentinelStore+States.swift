@@ -1,5 +1,6 @@
 import Postgres
 import SentinelCore
+import HyperFleetModel
 
 /// One adapter status row as the look reads it.
 private struct AdapterReport {
@@ -16,9 +17,7 @@ extension SentinelStore {
     func states(_ type: WatchedType, _ locked: [LockedRecord], on connection: PostgresConnection) async throws -> [(LockedRecord, ResourceState)] {
         let present = locked.filter { $0.resource != nil }
         guard !present.isEmpty else { return [] }
-        let required = try await connection.query(
-            "SELECT adapter FROM hyperfleet_required_adapters WHERE resource_type = $1 ORDER BY adapter", [type.rawValue]
-        ).map { try PositionalRow($0).text(0) }
+        let required = try await requiredAdapters(type, on: connection)
         let reports = try await adapterReports(type, ids: present.map(\.id), on: connection)
         return zip(present, reports).compactMap { item, mine in
             guard var snapshot = item.resource else { return nil }
@@ -28,9 +27,9 @@ extension SentinelStore {
                 return AdapterProgress(
                     adapter: adapter, observedGeneration: report?.generation, available: report?.available, finalized: report?.finalized)
             }
-            snapshot.newestReportTime = mine.lazy.map(\.reported).max().map(Instant.init(microseconds:))
+            snapshot.newestReportTime = mine.lazy.map(\.reported).max().map(Timestamp.init(microsecondsSinceEpoch:))
             snapshot.anyAdapterReported = !mine.isEmpty
-            return (item, ResourceState(snapshot: snapshot, clusterID: item.clusterID, record: item.record, dueAt: item.dueAt))
+            return (item, ResourceState(observation: snapshot, clusterID: item.clusterID, record: item.record, dueAt: item.dueAt))
         }
     }
 
@@ -42,20 +41,25 @@ extension SentinelStore {
     private func adapterReports(_ type: WatchedType, ids: [String], on connection: PostgresConnection) async throws -> [[AdapterReport]] {
         let rows = try await connection.query(
             """
-            SELECT t.ord, s.adapter, s.observed_generation, \(Self.micros("s.last_report_time")), s.available_status, s.finalized_status
+            SELECT t.ord, s.adapter, s.observed_generation, \(Self.micros("s.last_report_time")) AS reported, s.available_status,
+                s.finalized_status
             FROM unnest($1::text[]) WITH ORDINALITY AS t(id, ord)
             JOIN \(type.statusTable) s ON s.\(type.statusKey) = t.id
             """, [SQLArray.literal(ids)])
         var reports = [[AdapterReport]](repeating: [], count: ids.count)
+        guard !rows.isEmpty else { return reports }
+        // Looked up by name once for all rows.
+        let ord = try rows.column("ord"), adapter = try rows.column("adapter"), generation = try rows.column("observed_generation")
+        let reported = try rows.column("reported"), available = try rows.column("available_status")
+        let finalized = try rows.column("finalized_status")
         for row in rows {
-            let columns = PositionalRow(row)
-            let position = Int(try columns.int(0)) - 1
+            let position = Int(try row.int(ord)) - 1
             guard reports.indices.contains(position) else {
                 throw PostgresError(kind: .decoding, message: "adapter status row for position \(position + 1) of \(ids.count)")
             }
             reports[position].append(AdapterReport(
-                adapter: try columns.text(1), generation: try columns.int(2), reported: try columns.int(3),
-                available: row[4], finalized: row[5]))
+                adapter: try row.text(adapter), generation: try row.int(generation), reported: try row.int(reported),
+                available: row[available], finalized: row[finalized]))
         }
         return reports
     }

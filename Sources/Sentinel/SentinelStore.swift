@@ -1,5 +1,6 @@
 import Postgres
 import SentinelCore
+import HyperFleetModel
 
 /// The resource types the Sentinel watches, with their tables.
 public enum WatchedType: String, Sendable, CaseIterable {
@@ -13,11 +14,11 @@ public enum WatchedType: String, Sendable, CaseIterable {
 
 /// A resource's row plus what the Sentinel needs of its adapter statuses and its own record.
 struct ResourceState: Sendable {
-    var snapshot: ResourceSnapshot
+    var observation: ResourceObservation
     var clusterID: String?
     var record: PublishRecord?
     /// `next_due_at` as stored before this look (for publish lag).
-    var dueAt: Instant?
+    var dueAt: Timestamp?
 }
 
 /// Every SQL statement of the Sentinel. Times are read as epoch microseconds and written as RFC 3339.
@@ -80,10 +81,10 @@ struct SentinelStore: Sendable {
         var record: PublishRecord?
         var attempts: Int
         var progressMark: String
-        var nextDueAt: Instant?
+        var nextDueAt: Timestamp?
         /// Set while a publish is in flight.
         var claimedBy: String?
-        var claimExpiresAt: Instant?
+        var claimExpiresAt: Timestamp?
     }
 
     /// Writes many records in one statement.
@@ -107,13 +108,13 @@ struct SentinelStore: Sendable {
                 type.rawValue,
                 SQLArray.literal(writes.map(\.id)),
                 SQLArray.literal(writes.map { $0.record.map { String($0.publishedGeneration) } }),
-                SQLArray.literal(writes.map { $0.record?.publishedAt.sqlText }),
+                SQLArray.literal(writes.map { $0.record?.publishedAt.rfc3339 }),
                 SQLArray.literal(writes.map { $0.record?.publishedReason.rawValue }),
                 SQLArray.literal(writes.map { String($0.attempts) }),
                 SQLArray.literal(writes.map(\.progressMark)),
-                SQLArray.literal(writes.map { $0.nextDueAt?.sqlText }),
+                SQLArray.literal(writes.map { $0.nextDueAt?.rfc3339 }),
                 SQLArray.literal(writes.map(\.claimedBy)),
-                SQLArray.literal(writes.map { $0.claimExpiresAt?.sqlText }),
+                SQLArray.literal(writes.map { $0.claimExpiresAt?.rfc3339 }),
             ])
     }
 
@@ -126,12 +127,12 @@ struct SentinelStore: Sendable {
     }
 
     /// Releases claims this replica holds (at shutdown, or after failed publishes), making them due at `dueAt`.
-    func releaseClaims(_ type: WatchedType, ids: [String], owner: String, dueAt: Instant) async throws {
+    func releaseClaims(_ type: WatchedType, ids: [String], owner: String, dueAt: Timestamp) async throws {
         guard !ids.isEmpty else { return }
         _ = try await pool.query(
             """
             UPDATE sentinel_records SET claimed_by = NULL, claim_expires_at = NULL, next_due_at = $4::timestamptz
             WHERE resource_type = $1 AND resource_id = ANY($2::text[]) AND claimed_by = $3
-            """, [type.rawValue, SQLArray.literal(ids), owner, dueAt.sqlText])
+            """, [type.rawValue, SQLArray.literal(ids), owner, dueAt.rfc3339])
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import Kafka
 import Logging
-import Postgres
 import SentinelCore
+import HyperFleetModel
 
 /// An adapter that stopped reporting for some resources of a type.
 public struct StaleEpisode: Sendable, Equatable {
@@ -31,67 +31,36 @@ public struct StaleAdapterMonitor: Sendable {
         self.engine = engine
     }
 
+    /// How many resource ids an episode names in its log line and alert.
+    static let sampleSize = 10
+
     @discardableResult
     public func check(_ type: WatchedType) async throws -> StaleCheckResult {
         let now = engine.clock.now()
-        let threshold = now - engine.settings.staleAdapterAfter
-        let pool = engine.store.pool
-        let micros = SentinelStore.micros("min(last_report_time)")
-        let required = try await pool.query(
-            "SELECT adapter FROM hyperfleet_required_adapters WHERE resource_type = $1 ORDER BY adapter", [type.rawValue]
-        ).map { try $0.text("adapter") }
+        let threshold = StaleAdapterRule.threshold(now: now, staleAfter: engine.settings.staleAdapterAfter)
+        let store = engine.store
+        let required = try await store.pool.withConnection { try await store.requiredAdapters(type, on: $0) }
         var result = StaleCheckResult()
         for adapter in required {
-            // Both answered from the (resource_type, adapter, last_report_time) index: the oldest entry,
-            // and the range of entries past the threshold (O(stale), never O(total)).
-            let oldest = try await pool.query(
-                "SELECT \(micros) AS oldest FROM sentinel_adapter_liveness WHERE resource_type = $1 AND adapter = $2",
-                [type.rawValue, adapter]
-            ).first?.optionalInt("oldest").map(Instant.init(microseconds:))
-            let staleCount = Int(try await pool.query(
-                """
-                SELECT count(*) AS stale FROM sentinel_adapter_liveness
-                WHERE resource_type = $1 AND adapter = $2 AND last_report_time <= $3::timestamptz
-                """, [type.rawValue, adapter, threshold.sqlText]
-            ).first?.int("stale") ?? 0)
-            let oldestAge = oldest.map { Int64((now - $0).components.seconds) } ?? 0
-            SentinelMetrics.staleAdapters(type, adapter: adapter, count: staleCount, oldestAgeSeconds: max(0, oldestAge))
+            let oldest = try await store.oldestReport(type, adapter: adapter)
+            let staleCount = try await store.staleCount(type, adapter: adapter, threshold: threshold)
+            let oldestAge = StaleAdapterRule.reportAgeSeconds(oldest: oldest, now: now)
+            engine.metrics.staleAdapters(type, adapter: adapter, count: staleCount, oldestAgeSeconds: oldestAge)
             if staleCount > 0 {
-                let samples = try await pool.query(
-                    """
-                    SELECT resource_id FROM sentinel_adapter_liveness
-                    WHERE resource_type = $1 AND adapter = $2 AND last_report_time <= $3::timestamptz
-                    ORDER BY last_report_time LIMIT 10
-                    """, [type.rawValue, adapter, threshold.sqlText]
-                ).map { try $0.text("resource_id") }
+                let samples = try await store.staleSamples(type, adapter: adapter, threshold: threshold, limit: Self.sampleSize)
                 let episode = StaleEpisode(type: type, adapter: adapter, count: staleCount, sampleIDs: samples, oldestAgeSeconds: oldestAge)
                 result.stale.append(episode)
-                let opened = try await pool.query(
-                    """
-                    INSERT INTO sentinel_stale_episodes (resource_type, adapter, started_at) VALUES ($1, $2, $3::timestamptz)
-                    ON CONFLICT DO NOTHING RETURNING adapter
-                    """, [type.rawValue, adapter, now.sqlText])
-                if !opened.isEmpty {
+                if try await store.openStaleEpisode(type, adapter: adapter, at: now) {
                     result.opened.append(episode)
                     try await announce(episode, recovered: false)
                 }
-            } else {
-                let closed = try await pool.query(
-                    "DELETE FROM sentinel_stale_episodes WHERE resource_type = $1 AND adapter = $2 RETURNING adapter",
-                    [type.rawValue, adapter])
-                if !closed.isEmpty {
-                    let episode = StaleEpisode(type: type, adapter: adapter, count: 0, sampleIDs: [], oldestAgeSeconds: oldestAge)
-                    result.closed.append(episode)
-                    try await announce(episode, recovered: true)
-                }
+            } else if try await store.closeStaleEpisode(type, adapter: adapter) {
+                let episode = StaleEpisode(type: type, adapter: adapter, count: 0, sampleIDs: [], oldestAgeSeconds: oldestAge)
+                result.closed.append(episode)
+                try await announce(episode, recovered: true)
             }
         }
-        // Episodes of adapters that are no longer required end too.
-        _ = try await pool.query(
-            """
-            DELETE FROM sentinel_stale_episodes e WHERE e.resource_type = $1
-              AND NOT EXISTS (SELECT 1 FROM hyperfleet_required_adapters r WHERE r.resource_type = e.resource_type AND r.adapter = e.adapter)
-            """, [type.rawValue])
+        try await store.endEpisodesOfUnrequiredAdapters(type)
         return result
     }
 

@@ -1,5 +1,6 @@
 import Postgres
 import SentinelCore
+import HyperFleetModel
 
 /// Loads a Sentinel's steady state with SQL (generate_series), fast: clusters, their adapter
 /// statuses and the Sentinel's records, as if the Sentinel had been running for a while.
@@ -19,10 +20,10 @@ enum BenchData {
     }
 
     static func load(
-        _ pool: PostgresPool, clusters n: Int, dueStride: Int, adapters: [String], statuses: Bool, t0: Instant
+        _ pool: PostgresPool, clusters n: Int, dueStride: Int, adapters: [String], statuses: Bool, t0: Timestamp
     ) async throws -> Loaded {
         let start = ContinuousClock.now
-        let t = sqlInstant(t0)
+        let t = sqlTimestamp(t0)
         try await pool.withTransaction { connection in
             _ = try await connection.query("SET LOCAL session_replication_role = replica")
             _ = try await connection.query(

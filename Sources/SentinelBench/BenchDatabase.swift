@@ -3,6 +3,7 @@ import HyperFleetStore
 import Logging
 import Postgres
 import SentinelCore
+import HyperFleetModel
 
 /// A throw-away database for one measurement, created and dropped through the admin URL.
 struct BenchDatabase {
@@ -61,6 +62,6 @@ struct BenchDatabase {
 func textArray(_ ids: [String]) -> String { "{" + ids.joined(separator: ",") + "}" }
 
 /// SQL for an instant, exact to the microsecond.
-func sqlInstant(_ instant: Instant) -> String {
-    "('epoch'::timestamptz + \(instant.microseconds) * interval '1 microsecond')"
+func sqlTimestamp(_ instant: Timestamp) -> String {
+    "('epoch'::timestamptz + \(instant.microsecondsSinceEpoch) * interval '1 microsecond')"
 }

@@ -4,6 +4,7 @@ import Logging
 import Postgres
 import Sentinel
 import SentinelCore
+import HyperFleetModel
 
 /// Figure 1: one look (find changed + find due + load + decide + claim/record write, in one
 /// transaction: `SentinelEngine.plan`; the publish is not run, so not timed) at a large and a small
@@ -43,7 +44,7 @@ struct LookBenchmark {
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: kafka.bootstrapServers), logger: logger)
         defer { kafka.close() }
         // One fixed `now` for the whole run: the data is laid out around it, so nothing falls due by itself.
-        let t0 = Instant(microseconds: Instant(Date()).microseconds / 1_000_000 * 1_000_000)
+        let t0 = Timestamp(microsecondsSinceEpoch: Timestamp.now().microsecondsSinceEpoch / 1_000_000 * 1_000_000)
 
         var databases: [(clusters: Int, db: BenchDatabase, loaded: BenchData.Loaded, statistics: Bool)] = []
         do {
@@ -111,10 +112,10 @@ struct LookBenchmark {
     }
 
     /// Makes exactly the loaded due rows due again and unclaimed (one UPDATE).
-    private func rearm(_ pool: PostgresPool, ids: [String], t0: Instant) async throws {
+    private func rearm(_ pool: PostgresPool, ids: [String], t0: Timestamp) async throws {
         let result = try await pool.query(
             """
-            /* bench */ UPDATE sentinel_records SET next_due_at = \(sqlInstant(t0)) - interval '1 minute', claimed_by = NULL, claim_expires_at = NULL
+            /* bench */ UPDATE sentinel_records SET next_due_at = \(sqlTimestamp(t0)) - interval '1 minute', claimed_by = NULL, claim_expires_at = NULL
             WHERE resource_type = 'clusters' AND resource_id = ANY($1::text[])
             """, [textArray(ids)])
         guard result.affectedRows == ids.count else { throw BenchError("re-arm updated \(result.affectedRows) of \(ids.count) records") }
@@ -146,8 +147,8 @@ struct LookBenchmark {
 
     /// EXPLAIN (ANALYZE, BUFFERS) of the look's find-due and load statements, as the store sends
     /// them, in a transaction that is rolled back (the find-due statement locks rows).
-    private func explain(_ pool: PostgresPool, size: Int, ids: [String], t0: Instant) async throws {
-        let now = sqlInstant(t0)
+    private func explain(_ pool: PostgresPool, size: Int, ids: [String], t0: Timestamp) async throws {
+        let now = sqlTimestamp(t0)
         let list = "'\(textArray(ids))'::text[]"
         func micros(_ column: String) -> String { "floor(extract(epoch FROM \(column)) * 1000000)::bigint" }
         // The look's statements as SentinelStore sends them (parameters inlined).

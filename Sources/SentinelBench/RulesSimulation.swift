@@ -1,4 +1,5 @@
 import SentinelCore
+import HyperFleetModel
 
 /// Figure 4: one simulated hour of the pure decision rules (default settings), event-driven: each
 /// resource is looked at exactly when its `nextDueAt` says (what the due index gives the engine),
@@ -19,14 +20,14 @@ struct RulesSimulation {
 
     func run() -> Counts {
         let settings = DecisionSettings()
-        let start = Instant(microseconds: 1_800_000_000_000_000)
+        let start = Timestamp(microsecondsSinceEpoch: 1_800_000_000_000_000)
         let end = start + hour
 
         // 1,000 new NotReady clusters whose adapters never report.
         var notReady = 0
         var timeline: [Double] = []
         for index in 0..<resources {
-            let snapshot = ResourceSnapshot(
+            let snapshot = ResourceObservation(
                 id: "notready-\(index)", kind: .cluster, generation: 1, createdTime: start, phase: .notReady,
                 requiredAdapters: ["dns", "hypershift", "pullsecret", "validation"].map { AdapterProgress(adapter: $0) })
             let times = simulate(snapshot, record: nil, from: start, until: end, settings: settings)
@@ -38,7 +39,7 @@ struct RulesSimulation {
         // dead adapter's last report is the minimum); their last event was 1-30 minutes earlier.
         var readyStale = 0
         for index in 0..<resources {
-            let snapshot = ResourceSnapshot(
+            let snapshot = ResourceObservation(
                 id: "ready-\(index)", kind: .cluster, generation: 1, createdTime: start - .seconds(86_400), phase: .ready,
                 lastTransitionTime: start - .seconds(3600), lastUpdatedTime: start, newestReportTime: start, anyAdapterReported: true,
                 requiredAdapters: ["dns", "hypershift", "pullsecret", "validation"].map {
@@ -56,7 +57,7 @@ struct RulesSimulation {
         var goReadyStale = 0
         let poll: Duration = .seconds(5)
         for _ in 0..<resources {
-            var lastEvent: Instant?
+            var lastEvent: Timestamp?
             var now = start
             while now < end {
                 if lastEvent.map({ now - $0 >= .seconds(10) }) ?? true {
@@ -76,11 +77,11 @@ struct RulesSimulation {
 
     /// Publish instants in [from, until) for one resource whose state does not change.
     private func simulate(
-        _ snapshot: ResourceSnapshot, record initial: PublishRecord?, from: Instant, until: Instant, settings: DecisionSettings
-    ) -> [Instant] {
+        _ snapshot: ResourceObservation, record initial: PublishRecord?, from: Timestamp, until: Timestamp, settings: DecisionSettings
+    ) -> [Timestamp] {
         var record = initial
         var now = from
-        var published: [Instant] = []
+        var published: [Timestamp] = []
         while now < until {
             let decision = DecisionRules.decide(snapshot, record: record, now: now, settings: settings)
             if let reason = decision.publish {

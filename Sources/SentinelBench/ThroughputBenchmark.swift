@@ -4,6 +4,7 @@ import Logging
 import Postgres
 import Sentinel
 import SentinelCore
+import HyperFleetModel
 
 /// Figure 3: N due resources published and recorded. Time from the start of the first look until
 /// a look finds nothing more waiting; every look claims a batch, publishes it (waiting for the
@@ -41,7 +42,7 @@ struct ThroughputBenchmark {
         let db = try await BenchDatabase.create(admin: admin, label: "throughput", clusterAdapters: adapters, logger: logger)
         do {
             let loaded = try await BenchData.load(
-                db.pool, clusters: resources, dueStride: 1, adapters: adapters, statuses: statuses, t0: Instant(Date()))
+                db.pool, clusters: resources, dueStride: 1, adapters: adapters, statuses: statuses, t0: Timestamp.now())
             say("   loaded \(Format.int(resources)) clusters in \(Format.one(loaded.seconds)) s: \(loaded.sizes); due: \(loaded.dueIDs.count)")
             // Warm the producer's connection before timing.
             _ = try await producer.send(KafkaMessage(topic: defaults.topics[.clusters]!, key: Array("warmup".utf8), value: Array("{}".utf8)))
@@ -54,7 +55,7 @@ struct ThroughputBenchmark {
                     settings.batchSize = batchSize
                     settings.types = [.clusters]
                     let engine = SentinelEngine(pool: db.pool, producer: producer, settings: settings, logger: logger, replicaID: "bench-throughput")
-                    let startedAt = Instant(Date())
+                    let startedAt = Timestamp.now()
                     var looks = 0
                     var published = 0
                     let (_, elapsed) = try await timed {
@@ -71,7 +72,7 @@ struct ThroughputBenchmark {
                     let recorded = try await db.pool.query(
                         """
                         SELECT count(*) AS n FROM sentinel_records WHERE resource_type = 'clusters'
-                          AND published_at >= \(sqlInstant(startedAt)) AND claimed_by IS NULL
+                          AND published_at >= \(sqlTimestamp(startedAt)) AND claimed_by IS NULL
                         """
                     ).first?.int("n") ?? 0
                     guard recorded == resources, published == resources else {

@@ -1,10 +1,12 @@
+import HyperFleetModel
+
 /// The Sentinel's pure decision rules (SENTINEL.md, "Decision rules"): no I/O, no clock of their own.
 public enum DecisionRules {
     /// The four rules (0 deleted, 1 created, 2 generation_changed, 3 backoff, 4 ready_stale), first match
     /// wins; exactly at a threshold publishes. When nothing publishes now, `nextDueAt` is the earliest
     /// instant at which a rule would publish if nothing changes; when it publishes, `nextDueAt` is what
     /// it would be once this publish is recorded at `now`.
-    public static func decide(_ s: ResourceSnapshot, record: PublishRecord?, now: Instant, settings: DecisionSettings) -> Decision {
+    public static func decide(_ s: ResourceObservation, record: PublishRecord?, now: Timestamp, settings: DecisionSettings) -> Decision {
         let mark = progressMark(s)
         // Attempts count only against the mark they were made under: any progress starts afresh.
         let attempts = record.map { $0.progressMark == mark ? $0.attempts : 0 } ?? 0
@@ -31,7 +33,7 @@ public enum DecisionRules {
     }
 
     /// The record after a publish was acknowledged at `at`.
-    public static func recorded(_ d: Decision, snapshot: ResourceSnapshot, reason: Reason, at: Instant) -> PublishRecord {
+    public static func recorded(_ d: Decision, snapshot: ResourceObservation, reason: Reason, at: Timestamp) -> PublishRecord {
         PublishRecord(
             publishedGeneration: snapshot.generation,
             publishedAt: at,
@@ -47,7 +49,7 @@ public enum DecisionRules {
     /// same generation, which overwrites `published_reason`. Such an event can only follow the `deleted`
     /// one when it was decided on this deleting snapshot (same progress mark, which includes
     /// `deleted_time`) or acknowledged at or after `deleted_time`; either proves the announcement.
-    public static func deletionAnnounced(_ s: ResourceSnapshot, record: PublishRecord?) -> Bool {
+    public static func deletionAnnounced(_ s: ResourceObservation, record: PublishRecord?) -> Bool {
         guard let deletedTime = s.deletedTime, let record else { return false }
         guard record.publishedGeneration >= s.generation else { return false }
         switch record.publishedReason {
@@ -61,7 +63,7 @@ public enum DecisionRules {
     }
 
     /// Rules 0–2, which publish at once whatever the time.
-    static func immediateReason(_ s: ResourceSnapshot, record: PublishRecord?) -> Reason? {
+    static func immediateReason(_ s: ResourceObservation, record: PublishRecord?) -> Reason? {
         if s.deletedTime != nil && !deletionAnnounced(s, record: record) {
             return .deleted
         }
@@ -73,8 +75,8 @@ public enum DecisionRules {
 
     /// Rules 3–4: which time-driven rule applies and the earliest instant it publishes.
     static func timedRule(
-        _ s: ResourceSnapshot, record: PublishRecord, attempts: Int, settings: DecisionSettings
-    ) -> (reason: Reason, dueAt: Instant) {
+        _ s: ResourceObservation, record: PublishRecord, attempts: Int, settings: DecisionSettings
+    ) -> (reason: Reason, dueAt: Timestamp) {
         let phaseRule: Phase = s.deletedTime != nil ? .notReady : s.phase
         switch phaseRule {
         case .notReady:
@@ -94,8 +96,8 @@ public enum DecisionRules {
 
     /// Rule 3's threshold: both the backoff since the last event and the debounce since the newest report.
     static func backoffDue(
-        _ s: ResourceSnapshot, record: PublishRecord, attempts: Int, base: Duration, max: Duration, debounce: Duration
-    ) -> Instant {
+        _ s: ResourceObservation, record: PublishRecord, attempts: Int, base: Duration, max: Duration, debounce: Duration
+    ) -> Timestamp {
         let backoffExpiry = record.publishedAt + backoff(attempts: attempts, base: base, max: max, resourceID: s.id)
         let quietSince = (s.newestReportTime ?? s.createdTime) + debounce
         return Swift.max(backoffExpiry, quietSince)

@@ -1,3 +1,5 @@
+import Timing
+
 /// The durations the decision rules use; defaults are those of SENTINEL.md.
 public struct DecisionSettings: Sendable, Equatable {
     /// First retry delay for a NotReady (or deleting) resource (`not_ready_backoff_base`).

@@ -1,3 +1,5 @@
+import HyperFleetModel
+
 /// Why an event was published; the value is the rule's name carried in `ce_reason` and metric labels.
 public enum Reason: String, Sendable, CaseIterable {
     case deleted
@@ -13,7 +15,7 @@ public struct PublishRecord: Sendable, Equatable {
     /// The generation the last acknowledged event was published for.
     public var publishedGeneration: Int64
     /// When the last event was acknowledged.
-    public var publishedAt: Instant
+    public var publishedAt: Timestamp
     /// The reason of the last acknowledged event.
     public var publishedReason: Reason
     /// Events acknowledged since `progressMark` last changed.
@@ -22,7 +24,7 @@ public struct PublishRecord: Sendable, Equatable {
     public var progressMark: String
 
     /// Creates a record from its stored columns.
-    public init(publishedGeneration: Int64, publishedAt: Instant, publishedReason: Reason, attempts: Int, progressMark: String) {
+    public init(publishedGeneration: Int64, publishedAt: Timestamp, publishedReason: Reason, attempts: Int, progressMark: String) {
         self.publishedGeneration = publishedGeneration
         self.publishedAt = publishedAt
         self.publishedReason = publishedReason

@@ -1,3 +1,6 @@
+import HyperFleetModel
+import Timing
+
 /// Start-up validation of `stale_adapter_after` against the decision settings.
 public enum StaleAdapterSettingsCheck {
     /// nil if fine; else a message naming `stale_adapter_after` and the bound it breaks:
@@ -32,7 +35,18 @@ public enum StaleAdapterSettingsCheck {
 public enum StaleAdapterRule {
     /// True when a required adapter's last report (or, never having reported, the resource's
     /// creation) is at least `staleAfter` old at `now`.
-    public static func isStale(lastReportTime: Instant?, createdTime: Instant, now: Instant, staleAfter: Duration) -> Bool {
-        now - (lastReportTime ?? createdTime) >= staleAfter
+    public static func isStale(lastReportTime: Timestamp?, createdTime: Timestamp, now: Timestamp, staleAfter: Duration) -> Bool {
+        (lastReportTime ?? createdTime) <= threshold(now: now, staleAfter: staleAfter)
+    }
+
+    /// Reports at or before this instant are stale at `now` (the bound the liveness queries use).
+    public static func threshold(now: Timestamp, staleAfter: Duration) -> Timestamp {
+        now - staleAfter
+    }
+
+    /// Whole seconds since the oldest report, 0 when there is none (or it lies in the future).
+    public static func reportAgeSeconds(oldest: Timestamp?, now: Timestamp) -> Int64 {
+        guard let oldest else { return 0 }
+        return Swift.max(0, (now - oldest).components.seconds)
     }
 }

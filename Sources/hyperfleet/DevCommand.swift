@@ -8,6 +8,8 @@ import HyperFleetConfig
 import HyperFleetOps
 import Kafka
 import Logging
+import Metrics
+import Sentinel
 import ServiceLifecycle
 
 struct DevCommand: AsyncParsableCommand {
@@ -91,7 +93,9 @@ struct DevCommand: AsyncParsableCommand {
         var sentinelConfiguration = dev.sentinel(databaseURL: databaseURL, brokers: brokers)
         if kafkaBrokers != nil { sentinelConfiguration.kafka.createTopics = true }
         try sentinelConfiguration.validate()
-        let (sentinelServices, sentinelPool) = try await SentinelProcess.services(sentinelConfiguration, metricsText: metricsText, logger: logger)
+        let sentinel = try await buildSentinelServices(
+            configuration: sentinelConfiguration,
+            telemetry: Telemetry(logger: logger, metricsFactory: MetricsSystem.factory, renderMetrics: metricsText))
 
         let apiURL = "http://\(dev.host):\(dev.apiPort)"
         var adapterServices: [any Service] = []
@@ -141,8 +145,8 @@ struct DevCommand: AsyncParsableCommand {
             try await gracefulShutdown()
         }
         // Shutdown runs in reverse: the announcer and adapters stop first, then the Sentinel, then the API.
-        try await runGroup(apiServices + sentinelServices + adapterServices + [announce], shutdownTimeout: .seconds(15), logger: logger) {
-            await sentinelPool.close()
+        try await runGroup(apiServices + sentinel.services + adapterServices + [announce], shutdownTimeout: .seconds(15), logger: logger) {
+            await sentinel.cleanup()
             await apiPool.close()
         }
     }

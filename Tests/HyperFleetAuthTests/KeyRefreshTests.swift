@@ -1,5 +1,6 @@
 import Foundation
 import HyperFleetAuth
+import HyperFleetTestSupport
 import Testing
 
 @Suite("JWKS reload and refresh")

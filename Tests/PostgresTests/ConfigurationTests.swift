@@ -48,15 +48,6 @@ import Testing
         #expect(configuration.statementTimeout == nil)
     }
 
-    @Test func reconnectBackoffDoublesAndIsCapped() {
-        let backoff = ReconnectBackoff(initial: .milliseconds(100), maximum: .seconds(1))
-        #expect(backoff.delay(attempt: 1) == .milliseconds(100))
-        #expect(backoff.delay(attempt: 2) == .milliseconds(200))
-        #expect(backoff.delay(attempt: 4) == .milliseconds(800))
-        #expect(backoff.delay(attempt: 5) == .seconds(1))
-        #expect(backoff.delay(attempt: 500) == .seconds(1))
-    }
-
     @Test func errorClassification() {
         #expect(PostgresError(kind: .server, message: "dup", sqlState: "23505").isUniqueViolation)
         #expect(!PostgresError(kind: .server, message: "x", sqlState: "23503").isUniqueViolation)

@@ -1,6 +1,7 @@
 import Postgres
 import PostgresTestSupport
 import Testing
+import Timing
 
 @Suite struct NotificationTests {
     /// Consumes `stream` in the background, recording events, until cancelled.
@@ -53,7 +54,7 @@ import Testing
             let configuration = PostgresConfiguration(connectionString: connectionString, applicationName: "hf-listen-reconnect")
             let stream = postgresNotifications(
                 configuration: configuration, channels: ["jobs"], logger: TestDatabase.silentLogger,
-                backoff: ReconnectBackoff(initial: .milliseconds(50), maximum: .milliseconds(500)))
+                backoff: Backoff(base: .milliseconds(50), max: .milliseconds(500)))
             let (events, consumer) = record(stream)
             #expect(try await notifyUntilReceived(pool, channel: "jobs", payload: "before", events: events))
 
@@ -76,7 +77,7 @@ import Testing
         let configuration = PostgresConfiguration(connectionString: "postgresql://postgres@127.0.0.1:1/postgres")
         let stream = postgresNotifications(
             configuration: configuration, channels: ["jobs"], logger: TestDatabase.silentLogger,
-            backoff: ReconnectBackoff(initial: .milliseconds(20), maximum: .milliseconds(40)))
+            backoff: Backoff(base: .milliseconds(20), max: .milliseconds(40)))
         let (events, consumer) = record(stream)
         try await Task.sleep(for: .milliseconds(300))
         #expect(events.all.isEmpty)

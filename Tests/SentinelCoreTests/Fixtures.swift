@@ -1,4 +1,5 @@
 @testable import SentinelCore
+import HyperFleetModel
 
 /// Shorthands so that test tables read in seconds.
 enum Fixture {
@@ -6,13 +7,13 @@ enum Fixture {
     static let defaults = DecisionSettings()
 
     /// The instant `seconds` after the epoch.
-    static func at(_ seconds: Int64) -> Instant {
-        Instant(microseconds: seconds * 1_000_000)
+    static func at(_ seconds: Int64) -> Timestamp {
+        Timestamp(microsecondsSinceEpoch: seconds * 1_000_000)
     }
 
     /// One microsecond before `instant`.
-    static func justBefore(_ instant: Instant) -> Instant {
-        Instant(microseconds: instant.microseconds - 1)
+    static func justBefore(_ instant: Timestamp) -> Timestamp {
+        Timestamp(microsecondsSinceEpoch: instant.microsecondsSinceEpoch - 1)
     }
 
     /// Two required adapters that never reported.
@@ -23,16 +24,16 @@ enum Fixture {
         id: String = Fixture.id,
         kind: ResourceKind = .cluster,
         generation: Int64 = 1,
-        createdTime: Instant = at(0),
-        deletedTime: Instant? = nil,
+        createdTime: Timestamp = at(0),
+        deletedTime: Timestamp? = nil,
         phase: Phase = .notReady,
-        lastTransitionTime: Instant? = nil,
-        lastUpdatedTime: Instant? = nil,
-        newestReportTime: Instant? = nil,
+        lastTransitionTime: Timestamp? = nil,
+        lastUpdatedTime: Timestamp? = nil,
+        newestReportTime: Timestamp? = nil,
         anyAdapterReported: Bool = false,
         requiredAdapters: [AdapterProgress] = silentAdapters
-    ) -> ResourceSnapshot {
-        ResourceSnapshot(
+    ) -> ResourceObservation {
+        ResourceObservation(
             id: id, kind: kind, generation: generation, createdTime: createdTime, deletedTime: deletedTime,
             phase: phase, lastTransitionTime: lastTransitionTime, lastUpdatedTime: lastUpdatedTime,
             newestReportTime: newestReportTime, anyAdapterReported: anyAdapterReported,
@@ -41,9 +42,9 @@ enum Fixture {
 
     /// A record whose mark matches `snapshot` (so `attempts` counts), unless `mark` is given.
     static func record(
-        for snapshot: ResourceSnapshot,
+        for snapshot: ResourceObservation,
         generation: Int64? = nil,
-        at publishedAt: Instant,
+        at publishedAt: Timestamp,
         reason: Reason,
         attempts: Int,
         mark: String? = nil
@@ -56,20 +57,20 @@ enum Fixture {
 
     /// One published event in a simulation.
     struct Event: Equatable {
-        var at: Instant
+        var at: Timestamp
         var reason: Reason
     }
 
     /// Runs decide/recorded in a loop, jumping `now` to each `nextDueAt` (or an earlier `wakes` instant,
     /// standing in for a change-table wake-up), until `end`; `change` may alter the snapshot at each step.
     static func simulate(
-        _ start: ResourceSnapshot,
+        _ start: ResourceObservation,
         record initial: PublishRecord? = nil,
-        from begin: Instant,
-        until end: Instant,
+        from begin: Timestamp,
+        until end: Timestamp,
         settings: DecisionSettings = defaults,
-        wakeAt wakes: [Instant] = [],
-        change: (Instant, inout ResourceSnapshot) -> Void = { _, _ in }
+        wakeAt wakes: [Timestamp] = [],
+        change: (Timestamp, inout ResourceObservation) -> Void = { _, _ in }
     ) -> [Event] {
         var snapshot = start
         var record = initial
@@ -94,7 +95,7 @@ enum Fixture {
     /// Seconds between consecutive events.
     static func gaps(_ events: [Event]) -> [Double] {
         zip(events, events.dropFirst()).map { pair in
-            Double(pair.1.at.microseconds - pair.0.at.microseconds) / 1_000_000
+            Double(pair.1.at.microsecondsSinceEpoch - pair.0.at.microsecondsSinceEpoch) / 1_000_000
         }
     }
 }

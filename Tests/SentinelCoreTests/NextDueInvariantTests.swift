@@ -1,5 +1,6 @@
 import Testing
 @testable import SentinelCore
+import HyperFleetModel
 
 /// Deterministic pseudo-random source (SplitMix64) so failures reproduce.
 private struct SeededGenerator: RandomNumberGenerator {
@@ -18,8 +19,8 @@ private struct SeededGenerator: RandomNumberGenerator {
 struct NextDueInvariantTests {
     private typealias F = Fixture
 
-    private func randomSituation(_ rng: inout SeededGenerator) -> (ResourceSnapshot, PublishRecord?, Instant) {
-        func seconds(_ range: ClosedRange<Int64>) -> Instant { F.at(Int64.random(in: range, using: &rng)) }
+    private func randomSituation(_ rng: inout SeededGenerator) -> (ResourceObservation, PublishRecord?, Timestamp) {
+        func seconds(_ range: ClosedRange<Int64>) -> Timestamp { F.at(Int64.random(in: range, using: &rng)) }
         let generation = Int64.random(in: 1...3, using: &rng)
         let reported = Bool.random(using: &rng)
         var snapshot = F.snapshot(

@@ -5,7 +5,7 @@ import Testing
 struct MarkChange: Sendable, CustomTestStringConvertible {
     var name: String
     var moves: Bool
-    var apply: @Sendable (inout ResourceSnapshot) -> Void
+    var apply: @Sendable (inout ResourceObservation) -> Void
     var testDescription: String { name }
 }
 

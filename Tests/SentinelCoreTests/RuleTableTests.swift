@@ -1,12 +1,13 @@
 import Testing
 @testable import SentinelCore
+import HyperFleetModel
 
 /// One row of the rule table: (snapshot, record, now) -> expected reason.
 struct RuleCase: Sendable, CustomTestStringConvertible {
     var name: String
-    var snapshot: ResourceSnapshot
+    var snapshot: ResourceObservation
     var record: PublishRecord?
-    var now: Instant
+    var now: Timestamp
     var expected: Reason?
     var expectedAttempts: Int? = nil
     var testDescription: String { name }

@@ -1,13 +1,14 @@
 import Testing
 @testable import SentinelCore
+import HyperFleetModel
 
 /// A situation whose publish instant is known exactly.
 struct ThresholdCase: Sendable, CustomTestStringConvertible {
     var name: String
-    var snapshot: ResourceSnapshot
+    var snapshot: ResourceObservation
     var record: PublishRecord
     var settings: DecisionSettings
-    var threshold: Instant
+    var threshold: Timestamp
     var reason: Reason
     var testDescription: String { name }
 }

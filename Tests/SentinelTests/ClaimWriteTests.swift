@@ -24,7 +24,7 @@ struct ClaimWriteTests {
             let (first, _) = try await engine.plan(.clusters)
             #expect(first.count == 1)
             var stored = try await record(h, cluster.id)
-            #expect(stored.due == now.microseconds)
+            #expect(stored.due == now.microsecondsSinceEpoch)
             #expect(stored.claimedBy == "claimer")
 
             let earlier = now - .seconds(90)
@@ -32,12 +32,12 @@ struct ClaimWriteTests {
                 """
                 UPDATE sentinel_records SET next_due_at = $2::timestamptz, claimed_by = NULL, claim_expires_at = NULL
                 WHERE resource_type = 'clusters' AND resource_id = $1
-                """, [cluster.id, earlier.sqlText])
+                """, [cluster.id, earlier.rfc3339])
             let (second, result) = try await engine.plan(.clusters)
             #expect(result.due == 1)
             #expect(second.count == 1)
             stored = try await record(h, cluster.id)
-            #expect(stored.due == earlier.microseconds)
+            #expect(stored.due == earlier.microsecondsSinceEpoch)
             #expect(stored.claimedBy == "claimer")
 
             // Held while the claim lives; due again (to another replica) after it expires.

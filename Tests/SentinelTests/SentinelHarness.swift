@@ -71,7 +71,7 @@ struct SentinelHarness: Sendable {
                 try await Schema.prepare(pool: pool, clusterAdapters: clusterAdapters, nodePoolAdapters: nodePoolAdapters, logger: quietLogger)
                 try await body(SentinelHarness(
                     pool: pool, store: ResourceStore(pool: pool, logger: quietLogger), kafka: kafka, producer: producer,
-                    clock: ManualSentinelClock(Instant(Date()) + .seconds(1)), events: events, settings: settings, databaseURL: url))
+                    clock: ManualSentinelClock(Timestamp.now() + .seconds(1)), events: events, settings: settings, databaseURL: url))
             } catch {
                 await events.stop()
                 await producer.close(timeout: .seconds(2))
@@ -94,8 +94,10 @@ struct SentinelHarness: Sendable {
             logger: quietLogger))
     }
 
-    func engine(replica: String = "replica-\(UUID().uuidString.prefix(6))", clock: (any SentinelClock)? = nil) -> SentinelEngine {
-        SentinelEngine(pool: pool, producer: producer, settings: settings, clock: clock ?? self.clock, logger: quietLogger, replicaID: replica)
+    func engine(
+        replica: String = "replica-\(UUID().uuidString.prefix(6))", clock: (any SentinelClock)? = nil, logger: Logger = quietLogger
+    ) -> SentinelEngine {
+        SentinelEngine(pool: pool, producer: producer, settings: settings, clock: clock ?? self.clock, logger: logger, replicaID: replica)
     }
 
     // MARK: API-side actions, through the API's own store

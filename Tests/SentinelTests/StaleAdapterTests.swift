@@ -30,7 +30,7 @@ struct StaleAdapterTests {
             // validation's reports carry the real clock; move them into the simulated present.
             _ = try await h.pool.query(
                 "UPDATE sentinel_adapter_liveness SET last_report_time = $1::timestamptz WHERE adapter = 'validation'",
-                [h.clock.now().sqlText])
+                [h.clock.now().rfc3339])
             let first = try await monitor.check(.clusters)
             #expect(first.stale.map(\.adapter) == ["dns-probe"])
             #expect(first.stale.first?.count == 3)
@@ -51,7 +51,7 @@ struct StaleAdapterTests {
             // dns-probe comes back.
             for cluster in clusters { try await h.report(cluster.id, adapter: "dns-probe", generation: 1) }
             _ = try await h.pool.query(
-                "UPDATE sentinel_adapter_liveness SET last_report_time = $1::timestamptz", [h.clock.now().sqlText])
+                "UPDATE sentinel_adapter_liveness SET last_report_time = $1::timestamptz", [h.clock.now().rfc3339])
             let recovered = try await monitor.check(.clusters)
             #expect(recovered.stale.isEmpty)
             #expect(recovered.closed.map(\.adapter) == ["dns-probe"])

@@ -62,10 +62,10 @@ struct StoredConditionTests {
                 return try await store.states(.clusters, locked, on: connection).map(\.1)
             }
             #expect(states.count == 1)
-            #expect(states.first?.snapshot.requiredAdapters.map(\.adapter) == ["dns", "validation"])
-            #expect(states.first?.snapshot.requiredAdapters.last?.available == "True")
-            #expect(states.first?.snapshot.requiredAdapters.first?.observedGeneration == nil)
-            #expect(states.first?.snapshot.anyAdapterReported == true)
+            #expect(states.first?.observation.requiredAdapters.map(\.adapter) == ["dns", "validation"])
+            #expect(states.first?.observation.requiredAdapters.last?.available == "True")
+            #expect(states.first?.observation.requiredAdapters.first?.observedGeneration == nil)
+            #expect(states.first?.observation.anyAdapterReported == true)
         }
     }
 }

@@ -1,14 +1,9 @@
+import HyperFleetModel
+
 /// The kind of resource the Sentinel schedules events for.
 public enum ResourceKind: String, Sendable, CaseIterable {
     case cluster
     case nodepool
-}
-
-/// The aggregated `status.phase` the API computes for a resource.
-public enum Phase: String, Sendable, CaseIterable {
-    case notReady = "NotReady"
-    case ready = "Ready"
-    case failed = "Failed"
 }
 
 /// One required adapter's progress on a resource, as far as the progress mark cares.
@@ -31,8 +26,8 @@ public struct AdapterProgress: Sendable, Hashable {
     }
 }
 
-/// What the Sentinel reads about one resource.
-public struct ResourceSnapshot: Sendable {
+/// What the Sentinel observed of one resource at a look: the input of the decision rules.
+public struct ResourceObservation: Sendable {
     /// The resource id (also the Kafka key and the jitter seed).
     public var id: String
     /// Cluster or nodepool.
@@ -40,33 +35,33 @@ public struct ResourceSnapshot: Sendable {
     /// The resource's spec generation.
     public var generation: Int64
     /// When the resource was created (stands in for "newest report" before any adapter reported).
-    public var createdTime: Instant
+    public var createdTime: Timestamp
     /// When deletion was requested, nil while the resource is live.
-    public var deletedTime: Instant?
+    public var deletedTime: Timestamp?
     /// The aggregated phase.
     public var phase: Phase
     /// `status.last_transition_time`.
-    public var lastTransitionTime: Instant
+    public var lastTransitionTime: Timestamp
     /// `status.last_updated_time` (the oldest adapter report the aggregate is based on).
-    public var lastUpdatedTime: Instant
+    public var lastUpdatedTime: Timestamp
     /// Latest `last_report_time` over all its adapter statuses, nil when none reported.
-    public var newestReportTime: Instant?
+    public var newestReportTime: Timestamp?
     /// Whether any adapter ever reported on this resource.
     public var anyAdapterReported: Bool
     /// One entry per required adapter, sorted by name.
     public var requiredAdapters: [AdapterProgress]
 
-    /// Creates a snapshot; `lastTransitionTime`/`lastUpdatedTime` default to `createdTime`.
+    /// Creates an observation; `lastTransitionTime`/`lastUpdatedTime` default to `createdTime`.
     public init(
         id: String,
         kind: ResourceKind,
         generation: Int64,
-        createdTime: Instant,
-        deletedTime: Instant? = nil,
+        createdTime: Timestamp,
+        deletedTime: Timestamp? = nil,
         phase: Phase,
-        lastTransitionTime: Instant? = nil,
-        lastUpdatedTime: Instant? = nil,
-        newestReportTime: Instant? = nil,
+        lastTransitionTime: Timestamp? = nil,
+        lastUpdatedTime: Timestamp? = nil,
+        newestReportTime: Timestamp? = nil,
         anyAdapterReported: Bool = false,
         requiredAdapters: [AdapterProgress] = []
     ) {

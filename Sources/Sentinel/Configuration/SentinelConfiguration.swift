@@ -1,13 +1,15 @@
+import Foundation
+import HyperFleetConfig
 import HyperFleetJSON
 import Postgres
 import SentinelCore
+import Timing
 
-/// Everything `hyperfleet sentinel` can be told (`config/sentinel.yaml`, `HYPERFLEET_*`, flags).
+/// Everything `hyperfleet sentinel` can be told (`config/sentinel.yaml`, `HYPERFLEET_SENTINEL_*`, flags).
+/// Environment variables: `HYPERFLEET_SENTINEL_` + the key path (`poll_interval` ->
+/// `HYPERFLEET_SENTINEL_POLL_INTERVAL`), except the keys every process shares (`ConfigReader.sharedKeys`:
+/// `HYPERFLEET_LOG_LEVEL`, `HYPERFLEET_LOG_FORMAT`, `HYPERFLEET_DATABASE_URL`, and `DATABASE_URL`).
 public struct SentinelConfiguration: Sendable {
-    public struct Backoff: Sendable, Equatable {
-        public var base: Duration
-        public var max: Duration
-    }
 
     public struct Kafka: Sendable {
         public var brokers = "127.0.0.1:9092"
@@ -48,7 +50,7 @@ public struct SentinelConfiguration: Sendable {
     public init() {}
 
     public static func load(file: String?, environment: [String: String]) throws -> SentinelConfiguration {
-        let reader = try ConfigReader(file: file, environment: environment)
+        let reader = try ConfigReader(file: file, environment: environment, prefix: Self.environmentPrefix)
         var c = SentinelConfiguration()
         c.resourceTypes = try reader.stringList("resource_types", default: c.resourceTypes)
         c.database = try DatabaseSettings.read(reader, environment: environment)
@@ -138,11 +140,12 @@ public struct SentinelConfiguration: Sendable {
         return settings
     }
 
+    /// The prefix of the Sentinel's own environment variables.
+    public static let environmentPrefix = "HYPERFLEET_SENTINEL"
+
     /// The producer timeout applied when the configuration does not set one.
     public static let defaultMessageTimeoutMilliseconds = 10_000
 }
-
-import Foundation
 
 extension SentinelConfiguration {
     /// The label selector as a JSON object for `labels @> $n::jsonb`, or nil when unset.

@@ -1,10 +1,6 @@
-import HyperFleetConfig
-import Kafka
-import Sentinel
-
 extension SentinelConfiguration {
     /// The engine's settings from the configuration.
-    var engineSettings: SentinelSettings {
+    public var engineSettings: SentinelSettings {
         var settings = SentinelSettings()
         settings.types = resourceTypes.compactMap(WatchedType.init(rawValue:))
         settings.decisions = decisionSettings

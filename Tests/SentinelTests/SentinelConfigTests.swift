@@ -1,4 +1,5 @@
 import HyperFleetConfig
+import Sentinel
 import Testing
 
 @Suite("sentinel configuration")
@@ -29,29 +30,48 @@ struct SentinelConfigTests {
     }
 
     @Test func theShippedFilesAreValid() throws {
-        for file in ["config/sentinel.yaml"] {
-            let configuration = try SentinelConfiguration.load(file: file, environment: [:])
-            try configuration.validate()
-        }
-        let api = try APIConfiguration.load(file: "config/api.yaml", environment: [:])
-        #expect(api.server.port == 8000)
+        let configuration = try SentinelConfiguration.load(file: "config/sentinel.yaml", environment: [:])
+        try configuration.validate()
+        #expect(configuration.healthPort == 8081)
     }
 
     @Test func environmentAndPassThroughProperties() throws {
         let configuration = try load(
             "kafka: {properties: {compression.type: zstd, security.protocol: SASL_SSL}}",
-            ["HYPERFLEET_KAFKA_BROKERS": "b1:9092,b2:9092", "HYPERFLEET_POLL_INTERVAL": "2s"])
+            ["HYPERFLEET_SENTINEL_KAFKA_BROKERS": "b1:9092,b2:9092", "HYPERFLEET_SENTINEL_POLL_INTERVAL": "2s"])
         #expect(configuration.kafka.brokers == "b1:9092,b2:9092")
         #expect(configuration.pollInterval == .seconds(2))
         #expect(configuration.kafka.properties["compression.type"] == "zstd")
         #expect(configuration.kafka.properties["security.protocol"] == "SASL_SSL")
     }
 
+    /// The Sentinel reads `HYPERFLEET_SENTINEL_*` and the shared keys; the API's variables (and the
+    /// old unprefixed names) change nothing.
+    @Test func readsItsOwnAndTheSharedVariablesOnly() throws {
+        let configuration = try load("", [
+            "HYPERFLEET_SENTINEL_SERVER_HEALTH_PORT": "18081",
+            "HYPERFLEET_API_SERVER_HEALTH_PORT": "18080", "HYPERFLEET_SERVER_HEALTH_PORT": "18082",
+            "HYPERFLEET_POLL_INTERVAL": "2s", "HYPERFLEET_API_DATABASE_POOL_SIZE": "9",
+            "HYPERFLEET_LOG_LEVEL": "debug", "HYPERFLEET_LOG_FORMAT": "json",
+            "DATABASE_URL": "postgresql://sentinel@db/hyperfleet",
+        ])
+        #expect(configuration.healthPort == 18081)
+        #expect(configuration.pollInterval == .seconds(5))
+        #expect(configuration.database.poolSize == SentinelConfiguration().database.poolSize)
+        #expect(configuration.log.level == "debug")
+        #expect(configuration.log.format == .json)
+        #expect(configuration.database.url == "postgresql://sentinel@db/hyperfleet")
+        let named = try load("", [
+            "HYPERFLEET_DATABASE_URL": "postgresql://named@db/hyperfleet", "DATABASE_URL": "postgresql://plain@db/hyperfleet",
+        ])
+        #expect(named.database.url == "postgresql://named@db/hyperfleet")
+    }
+
     @Test func kafkaPropertiesFromTheEnvironment() throws {
-        let configuration = try load("", ["HYPERFLEET_KAFKA_PROPERTIES": "security.protocol=SASL_SSL, sasl.password=a=b"])
+        let configuration = try load("", ["HYPERFLEET_SENTINEL_KAFKA_PROPERTIES": "security.protocol=SASL_SSL, sasl.password=a=b"])
         #expect(configuration.kafka.properties == ["security.protocol": "SASL_SSL", "sasl.password": "a=b"])
         #expect(!configuration.summary.contains("a=b"), "secrets are redacted in --check output")
-        #expect(throws: ConfigError.self) { try load("", ["HYPERFLEET_KAFKA_PROPERTIES": "novalue"]) }
+        #expect(throws: ConfigError.self) { try load("", ["HYPERFLEET_SENTINEL_KAFKA_PROPERTIES": "novalue"]) }
     }
 
     @Test(arguments: [
