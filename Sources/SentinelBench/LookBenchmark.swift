@@ -199,7 +199,7 @@ struct LookBenchmark {
             for (title, sql) in statements {
                 say("       -- \(title)")
                 for row in try await connection.query("/* bench */ EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql) {
-                    say("       " + Self.abbreviatingArrays(row[0] ?? ""))
+                    say("       " + Self.abbreviatingArrays(row["QUERY PLAN"] ?? ""))
                 }
             }
             try await connection.execute("ROLLBACK")

@@ -152,7 +152,7 @@ struct ResilienceTests {
                 ("SELECT min(last_report_time) FROM sentinel_adapter_liveness WHERE resource_type = $1 AND adapter = $2", ["clusters", "dns"]),
             ]
             for (sql, parameters) in statements {
-                let plan = try await h.pool.query("EXPLAIN " + sql, parameters).compactMap { $0[0] }.joined(separator: "\n")
+                let plan = try await h.pool.query("EXPLAIN " + sql, parameters).compactMap { $0["QUERY PLAN"] }.joined(separator: "\n")
                 for table in ["clusters", "sentinel_records", "sentinel_adapter_liveness", "cluster_statuses"] {
                     #expect(!plan.contains("Seq Scan on \(table)"), "\(sql)\n\(plan)")
                 }
