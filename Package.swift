@@ -40,7 +40,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .target(name: "PostgresTestSupport", dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Kafka", dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Kafka", dependencies: ["CRdKafka", "HyperFleetJSON", .product(name: "Logging", package: "swift-log")]),
         .target(name: "HyperFleetAuth", dependencies: [
             .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "Logging", package: "swift-log"),
@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(name: "TSLTests", dependencies: ["TSL"]),
         .testTarget(name: "SentinelCoreTests", dependencies: ["SentinelCore"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "PostgresTestSupport"]),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "HyperFleetTestSupport"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "HyperFleetJSON", "HyperFleetTestSupport"]),
         .testTarget(name: "HyperFleetAuthTests", dependencies: [
             "HyperFleetAuth",
             .product(name: "JWTKit", package: "jwt-kit"),
@@ -126,10 +126,13 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "AdapterTests", dependencies: [
-            "HyperFleetAdapter", "HyperFleetAPI", "HyperFleetStore", "HyperFleetModel", "HyperFleetJSON", "Kafka", "Postgres", "PostgresTestSupport",
-            "HyperFleetTestSupport",
+            "HyperFleetAdapter", "HyperFleetAPI", "HyperFleetStore", "HyperFleetModel", "HyperFleetJSON", "HyperFleetConfig", "HyperFleetOps",
+            "Kafka", "Postgres", "PostgresTestSupport", "HyperFleetTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "HyperFleetAPI", "HyperFleetStore", "HyperFleetModel", "HyperFleetJSON", "HyperFleetAdapter", "Sentinel", "SentinelCore", "Kafka", "Postgres",
