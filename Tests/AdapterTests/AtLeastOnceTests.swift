@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import HyperFleetModel
 import HyperFleetTestSupport
 import NIOCore
@@ -31,12 +34,19 @@ import Testing
             #expect(first.waitForExit() == SIGKILL)
             await silentAPI.close()
 
-            let second = try AdapterProcess(harness: h, apiURL: h.apiURL, log: "second")
+            let metricsPort = try await freePort()
+            let second = try AdapterProcess(harness: h, apiURL: h.apiURL, log: "second", metricsPort: metricsPort)
             defer { second.terminate() }
             for id in ids {
                 // The new member joins once the killed one's session (6 s) has expired.
                 try await h.waitForStatus(Paths.cluster(id), adapter: "validation", within: .seconds(60))
             }
+            // The junk was finished before the kill, so its offsets were committed: not read again.
+            let (body, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(metricsPort)/metrics")!)
+            let metrics = String(decoding: body, as: UTF8.self)
+            let sample = #"hyperfleet_adapter_events_total{adapter="validation",resource_type="clusters",outcome="#
+            #expect(TestMetrics.value(sample + #""reported"}"#, in: metrics) ?? 0 >= Double(ids.count))
+            #expect(TestMetrics.value(sample + #""invalid"}"#, in: metrics) == nil, "finished events are not read again")
         }
     }
 }
@@ -45,7 +55,7 @@ import Testing
 private final class AdapterProcess: Sendable {
     private let process: Process
 
-    init(harness: AdapterHarness, apiURL: String, log: String) throws {
+    init(harness: AdapterHarness, apiURL: String, log: String, metricsPort: Int = 0) throws {
         var environment = ProcessInfo.processInfo.environment
         environment["HYPERFLEET_ADAPTER_CONFIG"] = AdapterHarness.configFile("clusters-validation.yaml")
         environment["HYPERFLEET_ADAPTER_API_URL"] = apiURL
@@ -59,8 +69,8 @@ private final class AdapterProcess: Sendable {
             "session.timeout.ms=6000,heartbeat.interval.ms=500,auto.commit.interval.ms=200"
         environment["HYPERFLEET_ADAPTER_HOST"] = "127.0.0.1"
         environment["HYPERFLEET_ADAPTER_HEALTH_PORT"] = "0"
-        environment["HYPERFLEET_ADAPTER_METRICS_PORT"] = "0"
-        environment["HYPERFLEET_ADAPTER_LOG_LEVEL"] = "debug"
+        environment["HYPERFLEET_ADAPTER_METRICS_PORT"] = String(metricsPort)
+        environment["HYPERFLEET_LOG_LEVEL"] = "debug"
         process = Process()
         process.executableURL = BuiltExecutable.hyperfleet
         process.arguments = ["adapter"]
@@ -122,6 +132,14 @@ private final class SilentServer: Sendable {
     func close() async {
         try? await channel.close()
     }
+}
+
+/// A TCP port nothing listens on right now.
+private func freePort() async throws -> Int {
+    let probe = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+    let port = try #require(probe.localAddress?.port)
+    try await probe.close()
+    return port
 }
 
 extension Range where Bound == Int {
