@@ -43,7 +43,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .target(name: "PostgresTestSupport", dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Kafka", dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Kafka", dependencies: ["CRdKafka", "HyperFleetJSON", .product(name: "Logging", package: "swift-log")]),
         .target(name: "HyperFleetAuth", dependencies: [
             .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "Logging", package: "swift-log"),
@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "TimingTests", dependencies: ["Timing"]),
         .testTarget(name: "SentinelCoreTests", dependencies: ["SentinelCore", "HyperFleetModel", "Timing"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "PostgresTestSupport", "Timing"]),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "HyperFleetTestSupport"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "HyperFleetJSON", "HyperFleetTestSupport"]),
         .testTarget(name: "HyperFleetAuthTests", dependencies: [
             "HyperFleetAuth", "HyperFleetTestSupport",
             .product(name: "JWTKit", package: "jwt-kit"),
@@ -134,10 +134,13 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "AdapterTests", dependencies: [
-            "HyperFleetAdapter", "HyperFleetAPI", "HyperFleetStore", "HyperFleetModel", "HyperFleetJSON", "Kafka", "Postgres", "PostgresTestSupport",
-            "HyperFleetTestSupport",
+            "HyperFleetAdapter", "HyperFleetAPI", "HyperFleetStore", "HyperFleetModel", "HyperFleetJSON", "HyperFleetConfig", "HyperFleetOps",
+            "Kafka", "Postgres", "PostgresTestSupport", "HyperFleetTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "HyperFleetAPI", "HyperFleetStore", "HyperFleetModel", "HyperFleetJSON", "HyperFleetAdapter", "Sentinel", "SentinelCore", "Kafka", "Postgres",

@@ -4,6 +4,8 @@ import Metrics
 struct AdapterMetrics: Sendable {
     let adapter: String
     let resourceType: String
+    /// Where the counters are created (the process role's registry, see `Telemetry`).
+    let factory: any MetricsFactory
 
     /// What became of one consumed event.
     enum Outcome: String, Sendable {
@@ -30,13 +32,13 @@ struct AdapterMetrics: Sendable {
     func count(_ outcome: Outcome) {
         Counter(label: "hyperfleet_adapter_events_total", dimensions: [
             ("adapter", adapter), ("resource_type", resourceType), ("outcome", outcome.rawValue),
-        ]).increment()
+        ], factory: factory).increment()
     }
 
     /// One POST of a status report and the HTTP code it got (`error` when no answer came).
     func countReport(code: String) {
         Counter(label: "hyperfleet_adapter_reports_total", dimensions: [
             ("adapter", adapter), ("resource_type", resourceType), ("code", code),
-        ]).increment()
+        ], factory: factory).increment()
     }
 }

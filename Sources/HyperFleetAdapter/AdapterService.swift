@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 
@@ -20,8 +21,12 @@ public struct AdapterService: Service {
     private let metrics: AdapterMetrics
 
     /// `exitOnCrash`: the `crash` behaviour exits the process (status 70); otherwise `run()` throws
-    /// `AdapterCrashError` and a supervisor restarts the service.
-    public init(configuration: AdapterConfiguration, logger: Logger, exitOnCrash: Bool) {
+    /// `AdapterCrashError` and a supervisor restarts the service. Metrics are created through
+    /// `metricsFactory` (the builders pass their role's; the global default is for callers not yet on them).
+    public init(
+        configuration: AdapterConfiguration, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory,
+        exitOnCrash: Bool
+    ) {
         self.configuration = configuration
         var logger = logger
         logger[metadataKey: "adapter"] = "\(configuration.name)"
@@ -29,7 +34,8 @@ public struct AdapterService: Service {
         self.logger = logger
         self.exitOnCrash = exitOnCrash
         api = HyperFleetAPIClient(settings: configuration.api, logger: logger)
-        metrics = AdapterMetrics(adapter: configuration.name, resourceType: configuration.resourceType.rawValue)
+        metrics = AdapterMetrics(
+            adapter: configuration.name, resourceType: configuration.resourceType.rawValue, factory: metricsFactory)
     }
 
     /// True while the consumer is subscribed and reading (for readiness).
@@ -44,7 +50,8 @@ public struct AdapterService: Service {
         let consumer = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(
                 bootstrapServers: configuration.kafka.brokers, groupID: configuration.consumerGroup,
-                topics: [configuration.topic], properties: configuration.kafka.properties),
+                topics: [configuration.topic], properties: configuration.kafka.properties,
+                bufferCapacity: configuration.concurrency * 2, offsetCommits: .whenFinished),
             logger: logger)
         // Jobs live as long as this run: a restarted service starts with an empty book (and recognises
         // finished jobs from its own stored reports).
@@ -61,7 +68,8 @@ public struct AdapterService: Service {
             try await withGracefulShutdownHandler {
                 try await consume(consumer, reconciler: reconciler)
             } onGracefulShutdown: {
-                Task { await consumer.close() }
+                // Evaluations in flight finish and count before `close()` commits their offsets.
+                consumer.stopReading()
             }
             result = .success(())
         } catch {
@@ -90,8 +98,17 @@ public struct AdapterService: Service {
         }
     }
 
-    /// Evaluates one record. Only `crash` escapes: every other problem is logged, counted and skipped.
+    /// Evaluates one record and, unless it crashed or was cancelled, tells the consumer it is finished
+    /// (its report accepted, or dropped on purpose and counted), so its offset may be committed.
     private func handle(_ message: KafkaConsumerMessage, consumer: KafkaConsumer, reconciler: Reconciler) async throws {
+        if try await evaluate(message, consumer: consumer, reconciler: reconciler) {
+            consumer.finished(message)
+        }
+    }
+
+    /// True when the record is finished. Only `crash` escapes: every other problem is logged, counted
+    /// and skipped (an unreachable API after every retry too: the Sentinel publishes the resource again).
+    private func evaluate(_ message: KafkaConsumerMessage, consumer: KafkaConsumer, reconciler: Reconciler) async throws -> Bool {
         let request: ReconcileRequest
         do {
             request = try ReconcileRequest.decode(message, for: configuration.resourceType)
@@ -100,7 +117,7 @@ public struct AdapterService: Service {
             logger.warning("skipping a record that is not a reconcile event", metadata: [
                 "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)", "error": "\(error)",
             ])
-            return
+            return true
         }
         do {
             let outcome = try await reconciler.reconcile(request.target, trigger: .event)
@@ -108,6 +125,7 @@ public struct AdapterService: Service {
             logger.debug("event handled", metadata: [
                 "resource": "\(request.target)", "reason": "\(request.reason ?? "")", "outcome": "\(outcome.rawValue)",
             ])
+            return true
         } catch let crash as AdapterCrashError {
             metrics.count(.crash)
             logger.critical("simulated crash", metadata: ["resource": "\(request.target)"])
@@ -116,12 +134,13 @@ public struct AdapterService: Service {
             await consumer.close()
             throw crash
         } catch is CancellationError {
-            return
+            return false
         } catch {
             metrics.count(.apiError)
             logger.error("event not handled; the next event retries", metadata: [
                 "resource": "\(request.target)", "error": "\(error)",
             ])
+            return true
         }
     }
 }

@@ -56,7 +56,7 @@ struct Reconciler: Sendable {
             return .notFound
         }
         guard reply.status == 200 else { return refused("GET \(target.path)", reply) }
-        let resource = try ResourceSnapshot(json: try reply.json(), adapter: configuration.name)
+        let resource = try FetchedResource(json: try reply.json(), adapter: configuration.name)
 
         switch behaviour(for: resource, target: target) {
         case .silent:
@@ -108,7 +108,7 @@ struct Reconciler: Sendable {
     }
 
     /// `spec.simulate.<adapter>` when it names a behaviour, else the configured default.
-    private func behaviour(for resource: ResourceSnapshot, target: AdapterTarget) -> AdapterBehaviour {
+    private func behaviour(for resource: FetchedResource, target: AdapterTarget) -> AdapterBehaviour {
         guard let value = resource.simulate else { return configuration.behaviour }
         guard let behaviour = AdapterBehaviour(rawValue: value) else {
             logger.warning("unknown spec.simulate value; using the default behaviour", metadata: [
@@ -125,7 +125,7 @@ struct Reconciler: Sendable {
 
     /// What the adapter still waits for; empty when it may start its job.
     private func unmetPreconditions(
-        _ target: AdapterTarget, resource: ResourceSnapshot, reports: [String: StoredReport]
+        _ target: AdapterTarget, resource: FetchedResource, reports: [String: StoredReport]
     ) async throws -> [String] {
         var waiting = configuration.preconditions
             .filter { !(reports[$0]?.isTrue("Available", atGeneration: resource.generation) ?? false) }

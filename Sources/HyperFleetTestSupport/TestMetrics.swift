@@ -12,7 +12,12 @@ public enum TestMetrics {
 
     /// The current value of one sample line, e.g. `name{a="b"}`; nil when absent.
     public static func value(_ sample: String) -> Double? {
-        for line in registry.emitToString().split(separator: "\n") where line.hasPrefix(sample + " ") {
+        value(sample, in: registry.emitToString())
+    }
+
+    /// The value of one sample line in Prometheus text (a role's own registry, see `Telemetry`).
+    public static func value(_ sample: String, in text: String) -> Double? {
+        for line in text.split(separator: "\n") where line.hasPrefix(sample + " ") {
             return Double(line.split(separator: " ").last ?? "")
         }
         return nil

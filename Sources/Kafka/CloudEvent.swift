@@ -1,4 +1,5 @@
 import Foundation
+import HyperFleetJSON
 
 /// How a CloudEvent is laid out in a Kafka record (CloudEvents Kafka protocol binding 1.0).
 public enum CloudEventMode: String, Sendable {
@@ -89,23 +90,22 @@ public struct CloudEvent: Sendable, Equatable {
     }
 
     private func structuredJSON() -> [UInt8] {
-        var object: [String: Any] = ["specversion": specVersion, "id": id, "source": source, "type": type]
-        if let time { object["time"] = CloudEventCoding.formatTime(time) }
-        if let subject { object["subject"] = subject }
-        if let dataContentType { object["datacontenttype"] = dataContentType }
+        var object: [String: JSONValue] = [
+            "specversion": .string(specVersion), "id": .string(id), "source": .string(source), "type": .string(type),
+        ]
+        if let time { object["time"] = .string(CloudEventCoding.formatTime(time)) }
+        if let subject { object["subject"] = .string(subject) }
+        if let dataContentType { object["datacontenttype"] = .string(dataContentType) }
         for (name, value) in CloudEventCoding.normalizedExtensions(extensions) where object[name] == nil {
-            object[name] = value
+            object[name] = .string(value)
         }
         if !data.isEmpty {
-            if CloudEventCoding.isJSON(dataContentType),
-               let inline = try? JSONSerialization.jsonObject(with: Data(data), options: .fragmentsAllowed) {
+            if CloudEventCoding.isJSON(dataContentType), let inline = try? JSONValue.parse(data) {
                 object["data"] = inline
             } else {
-                object["data_base64"] = Data(data).base64EncodedString()
+                object["data_base64"] = .string(Data(data).base64EncodedString())
             }
         }
-        // Every value is a String, a parsed JSON value or a dictionary of those, so encoding cannot fail.
-        let encoded = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        return Array(encoded ?? Data())
+        return JSONValue.object(object).jsonBytes()
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HyperFleetJSON
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -88,18 +89,18 @@ enum CloudEventCoding {
     }
 
     static func decodeStructured(_ value: [UInt8]) throws -> CloudEvent {
-        let parsed: Any
+        let parsed: JSONValue
         do {
-            parsed = try JSONSerialization.jsonObject(with: Data(value))
+            parsed = try JSONValue.parse(value)
         } catch {
             throw CloudEventDecodingError(message: "structured-mode value is not JSON: \(error)")
         }
-        guard let object = parsed as? [String: Any] else {
+        guard let object = parsed.objectValue else {
             throw CloudEventDecodingError(message: "structured-mode value is not a JSON object")
         }
         func string(_ name: String) throws -> String? {
             guard let raw = object[name] else { return nil }
-            guard let text = raw as? String else { throw CloudEventDecodingError(message: "attribute \"\(name)\" is not a string") }
+            guard let text = raw.stringValue else { throw CloudEventDecodingError(message: "attribute \"\(name)\" is not a string") }
             return text
         }
         func required(_ name: String) throws -> String {
@@ -112,17 +113,15 @@ enum CloudEventCoding {
             guard let decoded = Data(base64Encoded: base64) else { throw CloudEventDecodingError(message: "data_base64 is not base64") }
             data = Array(decoded)
         } else if let inline = object["data"] {
-            if let text = inline as? String, !isJSON(dataContentType) {
+            if let text = inline.stringValue, !isJSON(dataContentType) {
                 data = Array(text.utf8)
             } else {
-                let encoded = try JSONSerialization.data(
-                    withJSONObject: inline, options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
-                data = Array(encoded)
+                data = inline.jsonBytes()
             }
         }
         var extensions: [String: String] = [:]
         for (name, raw) in object where !coreAttributes.contains(name) {
-            extensions[name] = (raw as? String) ?? "\(raw)"
+            extensions[name] = raw.stringValue ?? raw.serialized()
         }
         return CloudEvent(
             id: try required("id"), source: try required("source"), type: try required("type"),

@@ -68,6 +68,8 @@ public struct KafkaConsumerMessage: Sendable, Equatable {
     public var value: [UInt8]
     /// Record headers, in order.
     public var headers: [KafkaHeader]
+    /// The partition ownership it was received under (consumers with `OffsetCommits.whenFinished`).
+    var ownership: FinishedOffsets.Epoch?
 
     /// Creates a consumed record (useful for tests and decoding).
     public init(

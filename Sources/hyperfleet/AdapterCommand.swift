@@ -4,7 +4,7 @@ import HyperFleetAdapter
 import HyperFleetConfig
 import HyperFleetOps
 import Logging
-import ServiceLifecycle
+import Prometheus
 
 struct AdapterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -43,34 +43,10 @@ struct AdapterCommand: AsyncParsableCommand {
             return
         }
         let registry = Bootstrap.observability(configuration.log)
-        try await AdapterProcess.run(configuration, metricsText: { registry.emitToString() })
-    }
-}
-
-/// Wires one adapter process: the adapter service, health and metrics servers, SIGTERM.
-enum AdapterProcess {
-    static func run(_ configuration: AdapterConfiguration, metricsText: @escaping @Sendable () -> String) async throws {
-        let logger = Logger(label: "hyperfleet.adapter")
-        let adapter = AdapterService(configuration: configuration, logger: logger, exitOnCrash: true)
-        let readiness = Readiness {
-            ["api": await adapter.isAPIReachable(), "kafka_consumer": adapter.isConsuming]
-        }
-        let health = buildHealthApplication(
-            host: configuration.host, port: configuration.healthPort, readiness: readiness, logger: logger)
-        let metrics = buildMetricsApplication(
-            host: configuration.host, port: configuration.metricsPort, render: metricsText, logger: logger)
-        var groupConfiguration = ServiceGroupConfiguration(
-            services: [
-                .init(service: health), .init(service: metrics), .init(service: adapter),
-                .init(service: ReadinessShutdownService(readiness: readiness)),
-            ],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        groupConfiguration.maximumGracefulShutdownDuration = configuration.api.timeout + .seconds(5)
-        logger.info("hyperfleet adapter starting", metadata: [
-            "adapter": "\(configuration.name)", "resource_type": "\(configuration.resourceType.rawValue)",
-            "health": "\(configuration.host):\(configuration.healthPort)",
-            "metrics": "\(configuration.host):\(configuration.metricsPort)",
-        ])
-        try await ServiceGroup(configuration: groupConfiguration).run()
+        let telemetry = Telemetry(
+            logger: Logger(label: "hyperfleet.adapter"), metricsFactory: PrometheusMetricsFactory(registry: registry),
+            renderMetrics: { registry.emitToString() })
+        let services = try await buildAdapterServices(configuration: configuration, telemetry: telemetry)
+        try await services.run(logger: telemetry.logger)
     }
 }

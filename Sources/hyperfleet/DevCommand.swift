@@ -29,8 +29,8 @@ struct DevCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Use these Kafka brokers instead of the embedded mock cluster.")
     var kafkaBrokers: String?
 
-    @Option(name: .long, help: "Folder of adapter configurations to run.")
-    var adapters = "config/adapters"
+    @Option(name: .long, help: "Folder of adapter configurations overriding the built-in adapters of the same name and resource type (default: config/adapters when present).")
+    var adapters: String?
 
     @Flag(name: .long, help: "Start with an empty database.")
     var fresh = false
@@ -98,28 +98,27 @@ struct DevCommand: AsyncParsableCommand {
             telemetry: Telemetry(logger: logger, metricsFactory: MetricsSystem.factory, renderMetrics: metricsText))
 
         let apiURL = "http://\(dev.host):\(dev.apiPort)"
-        var adapterServices: [any Service] = []
-        let files = try FileManager.default.contentsOfDirectory(atPath: adapters).filter { $0.hasSuffix(".yaml") }.sorted()
-        for file in files {
-            var configuration = try AdapterConfiguration.load(file: "\(self.adapters)/\(file)", environment: [:])
+        let adapterFolder = adapters ?? (FileManager.default.fileExists(atPath: "config/adapters") ? "config/adapters" : nil)
+        let adapterConfigurations = try AdapterConfiguration.loadAll(folder: adapterFolder).map { loaded in
+            var configuration = loaded
             configuration.api.url = apiURL
             configuration.kafka.brokers = brokers
             configuration.jobDuration = dev.jobDuration
             // A restarted adapter (crash) rejoins its group after the old member's session ends: keep it short.
             configuration.kafka.properties["session.timeout.ms"] = configuration.kafka.properties["session.timeout.ms"] ?? "6000"
             configuration.kafka.properties["heartbeat.interval.ms"] = configuration.kafka.properties["heartbeat.interval.ms"] ?? "500"
-            try configuration.validate()
-            let settled = configuration
-            adapterServices.append(RestartingService(name: "adapter \(settled.consumerGroup)", logger: logger) {
-                AdapterService(configuration: settled, logger: logger, exitOnCrash: false)
-            })
+            return configuration
         }
+        let adapterServices = try buildEmbeddedAdapterServices(
+            configurations: adapterConfigurations,
+            telemetry: Telemetry(logger: logger, metricsFactory: MetricsSystem.factory, renderMetrics: metricsText))
+        let files = adapterConfigurations.map { "\($0.resourceType.rawValue)-\($0.name)" }
 
         let endpoints = try JSONSerialization.data(withJSONObject: [
             "api": apiURL, "kafka_bootstrap": brokers, "topics": topics,
             "health": ["api": "http://\(dev.host):\(dev.healthPort)", "sentinel": "http://\(dev.host):\(dev.sentinelHealthPort)"],
             "metrics": "http://\(dev.host):\(dev.metricsPort)/metrics", "database": redacted(databaseURL),
-            "adapters": files.map { $0.replacingOccurrences(of: ".yaml", with: "") },
+            "adapters": files,
         ] as [String: Any], options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         let announce = ClosureService("announce") {
             try await waitForAPI(apiURL)
@@ -131,7 +130,7 @@ struct DevCommand: AsyncParsableCommand {
                   metrics    http://\(dev.host):\(dev.metricsPort)/metrics
                   Kafka      \(brokers)   topics: \(topics.values.sorted().joined(separator: ", ")) (kcat -b \(brokers) -C -t hyperfleet-clusters)
                   database   \(redacted(databaseURL))
-                  adapters   \(files.count): \(files.map { $0.replacingOccurrences(of: ".yaml", with: "") }.joined(separator: ", "))
+                  adapters   \(files.count): \(files.joined(separator: ", "))
                   (also in .hyperfleet/endpoints.json)
 
                 Try:
@@ -148,26 +147,6 @@ struct DevCommand: AsyncParsableCommand {
         try await runGroup(apiServices + sentinel.services + adapterServices + [announce], shutdownTimeout: .seconds(15), logger: logger) {
             await sentinel.cleanup()
             await apiPool.close()
-        }
-    }
-}
-
-/// Restarts a service that throws (an adapter told to `crash`) after 1 s, until shutdown.
-struct RestartingService: Service {
-    let name: String
-    let logger: Logger
-    let make: @Sendable () -> any Service
-
-    func run() async throws {
-        while !Task.isCancelled {
-            do {
-                try await make().run()
-                return
-            } catch {
-                if Task.isCancelled { return }
-                logger.warning("\(name) stopped with an error; restarting in 1 s", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .seconds(1))
-            }
         }
     }
 }

@@ -6,12 +6,15 @@ import HyperFleetAdapter
 import HyperFleetAPI
 import HyperFleetJSON
 import HyperFleetModel
+import HyperFleetOps
 import HyperFleetStore
 import Kafka
 import Logging
 import NIOCore
 import Postgres
+import HyperFleetTestSupport
 import PostgresTestSupport
+import ServiceLifecycle
 import Synchronization
 import Testing
 
@@ -31,6 +34,8 @@ struct AdapterHarness: Sendable {
     let producer: KafkaProducer
     let apiURL: String
     let adapters: AdapterRunner
+    /// The adapters' logs and metrics (one registry per test).
+    let telemetry: Telemetry
 
     static let topics = ["hyperfleet-clusters", "hyperfleet-nodepools"]
 
@@ -58,7 +63,7 @@ struct AdapterHarness: Sendable {
                     let port = try #require(client.port)
                     let harness = AdapterHarness(
                         client: client, pool: pool, kafka: kafka, producer: producer, apiURL: "http://127.0.0.1:\(port)",
-                        adapters: adapters)
+                        adapters: adapters, telemetry: .prometheus(logger: quietLogger))
                     do {
                         try await body(harness)
                     } catch {
@@ -100,6 +105,9 @@ struct AdapterHarness: Sendable {
         // coordinator waits out the session even after a clean leave, so keep it at the broker minimum.
         configuration.kafka.properties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]
         configuration.jobDuration = jobDuration
+        configuration.host = "127.0.0.1"
+        configuration.healthPort = 0
+        configuration.metricsPort = 0
         try configuration.validate()
         return configuration
     }
@@ -109,10 +117,28 @@ struct AdapterHarness: Sendable {
             .appendingPathComponent("config/adapters/\(name)").path
     }
 
-    /// Starts an adapter service in the background (stopped when the test ends).
+    /// Starts an adapter as `hyperfleet adapter` would (its builder), in the background, stopped when
+    /// the test ends; `crash` ends it with `AdapterCrashError` instead of exiting.
     @discardableResult
-    func start(_ configuration: AdapterConfiguration) async -> AdapterRun {
-        await adapters.start(AdapterService(configuration: configuration, logger: quietLogger, exitOnCrash: false))
+    func start(_ configuration: AdapterConfiguration) async throws -> AdapterRun {
+        await adapters.start(try await buildAdapterServices(configuration: configuration, telemetry: telemetry, exitOnCrash: false))
+    }
+
+    // MARK: Metrics
+
+    /// The current value of one sample of the adapters' metrics, e.g. `name{a="b"}`; nil when absent.
+    func metric(_ sample: String) -> Double? {
+        TestMetrics.value(sample, in: telemetry.renderMetrics())
+    }
+
+    /// Waits until a sample reaches `value`.
+    func waitForMetric(_ sample: String, _ value: Double, within deadline: Duration = .seconds(10)) async throws {
+        let end = ContinuousClock.now + deadline
+        while ContinuousClock.now < end {
+            if (metric(sample) ?? 0) >= value { return }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        Issue.record("\(sample) did not reach \(value): \(metric(sample) ?? 0)")
     }
 
     // MARK: Events
@@ -255,15 +281,21 @@ final class AdapterRun: Sendable {
     let task: Task<Void, Never>
     private let box = Outcome()
 
-    init(_ service: AdapterService) {
+    init(_ services: ProcessServices) {
         let box = self.box
         task = Task {
+            // The returned services as `ProcessServices.run` runs them, without taking over the test
+            // process's signals.
+            let group = ServiceGroup(configuration: .init(services: services.services, logger: quietLogger))
+            let result: Result<Void, any Error>
             do {
-                try await service.run()
-                box.value.withLock { $0 = .success(()) }
+                try await group.run()
+                result = .success(())
             } catch {
-                box.value.withLock { $0 = .failure(error) }
+                result = .failure(error)
             }
+            await services.cleanup()
+            box.value.withLock { $0 = result }
         }
     }
 
@@ -282,8 +314,8 @@ final class AdapterRun: Sendable {
 actor AdapterRunner {
     private var runs: [AdapterRun] = []
 
-    func start(_ service: AdapterService) -> AdapterRun {
-        let run = AdapterRun(service)
+    func start(_ services: ProcessServices) -> AdapterRun {
+        let run = AdapterRun(services)
         runs.append(run)
         return run
     }

@@ -6,7 +6,7 @@ import Testing
 @Suite struct BehaviourTests {
     @Test func rejectIsABusinessFailure() async throws {
         try await AdapterHarness.run { h in
-            await h.start(try h.configuration(file: "clusters-validation.yaml"))
+            try await h.start(try h.configuration(file: "clusters-validation.yaml"))
             let id = try await h.createCluster("rejected-one", spec: #"{"simulate":{"validation":"reject"}}"#)
             try await h.publish(cluster: id)
             let status = try await h.waitForStatus(Paths.cluster(id), adapter: "validation")
@@ -30,7 +30,7 @@ import Testing
 
     @Test func failMakesTheClusterFailed() async throws {
         try await AdapterHarness.run { h in
-            await h.start(try h.configuration(file: "clusters-validation.yaml"))
+            try await h.start(try h.configuration(file: "clusters-validation.yaml"))
             let id = try await h.createCluster("failed-one", spec: #"{"simulate":{"validation":"fail"}}"#)
             try await h.publish(cluster: id)
             let status = try await h.waitForStatus(Paths.cluster(id), adapter: "validation")
@@ -46,7 +46,7 @@ import Testing
         try await AdapterHarness.run { h in
             var configuration = try h.configuration(file: "clusters-validation.yaml")
             configuration.behaviour = .reject
-            await h.start(configuration)
+            try await h.start(configuration)
             let rejected = try await h.createCluster("default-reject")
             let overridden = try await h.createCluster("spec-succeeds", spec: #"{"simulate":{"validation":"succeed"}}"#)
             try await h.publish(cluster: rejected)
@@ -58,9 +58,8 @@ import Testing
     }
 
     @Test func silentReportsNothing() async throws {
-        _ = TestMetrics.registry
         try await AdapterHarness.run { h in
-            await h.start(try h.configuration(file: "clusters-validation.yaml", name: "silent-probe"))
+            try await h.start(try h.configuration(file: "clusters-validation.yaml", name: "silent-probe"))
             let quiet = try await h.createCluster("silent-one", spec: #"{"simulate":{"silent-probe":"silent"}}"#)
             let normal = try await h.createCluster("loud-one")
             try await h.publish(cluster: quiet)
@@ -68,7 +67,7 @@ import Testing
             // The later event was handled, so the earlier one was too (same partition key order is not
             // needed: wait for the silent outcome to be counted).
             try await h.waitForStatus(Paths.cluster(normal), adapter: "silent-probe")
-            try await waitForMetric(#"hyperfleet_adapter_events_total{adapter="silent-probe",resource_type="clusters",outcome="silent"}"#, 1)
+            try await h.waitForMetric(#"hyperfleet_adapter_events_total{adapter="silent-probe",resource_type="clusters",outcome="silent"}"#, 1)
             #expect(try await h.status(Paths.cluster(quiet), adapter: "silent-probe") == nil)
             #expect(try await h.cluster(quiet).int("status.observed_generation") == 0)
         }
@@ -77,7 +76,7 @@ import Testing
     @Test func crashEndsTheServiceWithAnErrorAndOtherResourcesStillWork() async throws {
         try await AdapterHarness.run { h in
             let configuration = try h.configuration(file: "clusters-validation.yaml")
-            let run = await h.start(configuration)
+            let run = try await h.start(configuration)
             let id = try await h.createCluster("crash-one", spec: #"{"simulate":{"validation":"crash"}}"#)
             try await h.publish(cluster: id)
             let result = try #require(try await run.result(within: .seconds(20)), "the service did not stop on crash")
@@ -88,7 +87,7 @@ import Testing
             let patch = try await h.request(
                 .patch, Paths.cluster(id), json: #"{"spec":{}}"#, contentType: "application/json")
             #expect(patch.status == 200)
-            let restarted = await h.start(configuration)
+            let restarted = try await h.start(configuration)
             try await h.publish(cluster: id, generation: 2, reason: "generation_changed")
             try await h.waitForStatus(Paths.cluster(id), adapter: "validation") {
                 $0.observedGeneration == 2 && $0.conditionStatus("Available") == "True"
@@ -99,7 +98,7 @@ import Testing
 
     @Test func deletingResourceIsCleanedUpAndFinalized() async throws {
         try await AdapterHarness.run { h in
-            await h.start(try h.configuration(file: "clusters-validation.yaml", jobDuration: .milliseconds(300)))
+            try await h.start(try h.configuration(file: "clusters-validation.yaml", jobDuration: .milliseconds(300)))
             let id = try await h.createCluster("deleting-one")
             try await h.publish(cluster: id)
             try await h.waitForStatus(Paths.cluster(id), adapter: "validation") { $0.conditionStatus("Available") == "True" }
@@ -124,7 +123,7 @@ import Testing
 
     @Test func deletingIgnoresPreconditions() async throws {
         try await AdapterHarness.run { h in
-            await h.start(try h.configuration(file: "clusters-hypershift.yaml", jobDuration: .milliseconds(100)))
+            try await h.start(try h.configuration(file: "clusters-hypershift.yaml", jobDuration: .milliseconds(100)))
             let id = try await h.createCluster("deleting-two")
             _ = try await h.pool.query(
                 "UPDATE clusters SET deleted_time = now(), deleted_by = 'test@example.com', generation = generation + 1 WHERE id = $1",
@@ -134,14 +133,4 @@ import Testing
             #expect(finalized.conditionReason("Applied") == "Deleting")
         }
     }
-}
-
-/// Waits until a sample reaches `value` (metrics are process-wide; adapter names keep tests apart).
-func waitForMetric(_ sample: String, _ value: Double, within deadline: Duration = .seconds(10)) async throws {
-    let end = ContinuousClock.now + deadline
-    while ContinuousClock.now < end {
-        if (TestMetrics.value(sample) ?? 0) >= value { return }
-        try await Task.sleep(for: .milliseconds(25))
-    }
-    Issue.record("\(sample) did not reach \(value): \(TestMetrics.value(sample) ?? 0)")
 }

@@ -4,6 +4,7 @@ import HummingbirdTesting
 @testable import HyperFleetAdapter
 import HyperFleetJSON
 import HyperFleetModel
+import HyperFleetOps
 import Logging
 import NIOCore
 import Synchronization
@@ -52,7 +53,9 @@ final class FlakyAPI: Sendable {
         configuration.api.timeout = timeout
         return Reconciler(
             configuration: configuration, api: HyperFleetAPIClient(settings: configuration.api, logger: quietLogger),
-            jobs: JobBook(), locks: KeyedLock(), metrics: AdapterMetrics(adapter: "retry-probe", resourceType: "clusters"),
+            jobs: JobBook(), locks: KeyedLock(), metrics: AdapterMetrics(
+                adapter: "retry-probe", resourceType: "clusters",
+                factory: Telemetry.prometheus(logger: quietLogger).metricsFactory),
             logger: quietLogger)
     }
 

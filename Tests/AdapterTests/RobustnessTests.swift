@@ -6,25 +6,23 @@ import Testing
 
 @Suite struct RobustnessTests {
     @Test func unknownResourceIsSkippedQuietly() async throws {
-        _ = TestMetrics.registry
         try await AdapterHarness.run { h in
-            let run = await h.start(try h.configuration(file: "clusters-validation.yaml", name: "missing-probe"))
+            let run = try await h.start(try h.configuration(file: "clusters-validation.yaml", name: "missing-probe"))
             let ghost = ResourceID.generate()
             try await h.publish(cluster: ghost)
             let real = try await h.createCluster("after-ghost")
             try await h.publish(cluster: real)
             try await h.waitForStatus(Paths.cluster(real), adapter: "missing-probe")
-            try await waitForMetric(#"hyperfleet_adapter_events_total{adapter="missing-probe",resource_type="clusters",outcome="not_found"}"#, 1)
+            try await h.waitForMetric(#"hyperfleet_adapter_events_total{adapter="missing-probe",resource_type="clusters",outcome="not_found"}"#, 1)
             #expect(try await h.request(.get, Paths.cluster(ghost) + "/statuses").status == 404)
-            #expect(TestMetrics.value(#"hyperfleet_adapter_reports_total{adapter="missing-probe",resource_type="clusters",code="404"}"#) == nil)
+            #expect(h.metric(#"hyperfleet_adapter_reports_total{adapter="missing-probe",resource_type="clusters",code="404"}"#) == nil)
             #expect(try await run.result(within: .milliseconds(10)) == nil, "the adapter must keep running")
         }
     }
 
     @Test func undecodableRecordsAreCountedAndSkipped() async throws {
-        _ = TestMetrics.registry
         try await AdapterHarness.run { h in
-            let run = await h.start(try h.configuration(file: "clusters-validation.yaml", name: "junk-probe"))
+            let run = try await h.start(try h.configuration(file: "clusters-validation.yaml", name: "junk-probe"))
             try await h.publishRaw(Array("\u{1}\u{2} definitely not an event".utf8))
             try await h.publishRaw(Array("{".utf8), headers: [KafkaHeader(key: "content-type", string: "application/cloudevents+json")])
             try await h.publishRaw(Array(#"{"id":42}"#.utf8), headers: [
@@ -34,14 +32,14 @@ import Testing
             let id = try await h.createCluster("after-junk")
             try await h.publish(cluster: id)
             try await h.waitForStatus(Paths.cluster(id), adapter: "junk-probe")
-            try await waitForMetric(#"hyperfleet_adapter_events_total{adapter="junk-probe",resource_type="clusters",outcome="invalid"}"#, 3)
+            try await h.waitForMetric(#"hyperfleet_adapter_events_total{adapter="junk-probe",resource_type="clusters",outcome="invalid"}"#, 3)
             #expect(try await run.result(within: .milliseconds(10)) == nil, "bad input must not stop the adapter")
         }
     }
 
     @Test func structuredModeEventIsHandled() async throws {
         try await AdapterHarness.run { h in
-            await h.start(try h.configuration(file: "clusters-validation.yaml"))
+            try await h.start(try h.configuration(file: "clusters-validation.yaml"))
             let id = try await h.createCluster("structured-one")
             try await h.publish(cluster: id, mode: .structured)
             let status = try await h.waitForStatus(Paths.cluster(id), adapter: "validation") { $0.conditionStatus("Available") == "True" }
@@ -51,7 +49,7 @@ import Testing
 
     @Test func staleEventAfterANewerGenerationDoesNotReportTheOldOne() async throws {
         try await AdapterHarness.run(clusterAdapters: ["validation"]) { h in
-            await h.start(try h.configuration(file: "clusters-validation.yaml", jobDuration: .milliseconds(100)))
+            try await h.start(try h.configuration(file: "clusters-validation.yaml", jobDuration: .milliseconds(100)))
             let id = try await h.createCluster("stale-one")
             let path = Paths.cluster(id)
             try await h.publish(cluster: id)
@@ -76,9 +74,8 @@ import Testing
     }
 
     @Test func conflictIsRetriedOnceThenLeftForTheNextEvent() async throws {
-        _ = TestMetrics.registry
         try await AdapterHarness.run { h in
-            let run = await h.start(try h.configuration(file: "clusters-validation.yaml", name: "conflict-probe"))
+            let run = try await h.start(try h.configuration(file: "clusters-validation.yaml", name: "conflict-probe"))
             let id = try await h.createCluster("conflict-one")
             let path = Paths.cluster(id)
             // A newer report already stored for this adapter (observed a minute ahead): ours would go back in time.
@@ -86,9 +83,9 @@ import Testing
             let manual = #"{"adapter":"conflict-probe","observed_generation":1,"observed_time":"\#(ahead.rfc3339)","conditions":[{"type":"Available","status":"False","reason":"Manual"}]}"#
             #expect(try await h.request(.post, path + "/statuses", json: manual).status == 201)
             try await h.publish(cluster: id)
-            try await waitForMetric(#"hyperfleet_adapter_events_total{adapter="conflict-probe",resource_type="clusters",outcome="conflict"}"#, 1)
+            try await h.waitForMetric(#"hyperfleet_adapter_events_total{adapter="conflict-probe",resource_type="clusters",outcome="conflict"}"#, 1)
             // Evaluated twice (the re-fetch), both 409; nothing stored over the newer report.
-            #expect(TestMetrics.value(#"hyperfleet_adapter_reports_total{adapter="conflict-probe",resource_type="clusters",code="409"}"#) == 2)
+            #expect(h.metric(#"hyperfleet_adapter_reports_total{adapter="conflict-probe",resource_type="clusters",code="409"}"#) == 2)
             let stored = try #require(try await h.status(path, adapter: "conflict-probe"))
             #expect(stored.conditionReason("Available") == "Manual")
             #expect(try await run.result(within: .milliseconds(10)) == nil)
@@ -109,7 +106,7 @@ import Testing
             let done = #"{"adapter":"validation","observed_generation":1,"observed_time":"\#(Timestamp.now().rfc3339)","conditions":[{"type":"Applied","status":"True"},{"type":"Available","status":"True","reason":"JobSucceeded"},{"type":"Health","status":"True"}]}"#
             #expect(try await h.request(.post, path + "/statuses", json: done).status == 201)
             let before = try #require(try await h.status(path, adapter: "validation"))
-            await h.start(configuration)
+            try await h.start(configuration)
             try await h.publish(cluster: id, reason: "ready_stale")
             let after = try await h.waitForStatus(path, adapter: "validation") {
                 $0.at("last_report_time")?.stringValue != before.at("last_report_time")?.stringValue

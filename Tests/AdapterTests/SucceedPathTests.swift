@@ -5,7 +5,7 @@ import Testing
 @Suite struct SucceedPathTests {
     @Test func jobRunsThenReportsAvailableByItselfAndRepeatsDoNotFlip() async throws {
         try await AdapterHarness.run { h in
-            await h.start(try h.configuration(file: "clusters-validation.yaml", jobDuration: .milliseconds(600)))
+            try await h.start(try h.configuration(file: "clusters-validation.yaml", jobDuration: .milliseconds(600)))
             let id = try await h.createCluster("succeed-one")
             let path = Paths.cluster(id)
             try await h.publish(cluster: id)
@@ -41,7 +41,7 @@ import Testing
     @Test func fourClusterAdaptersMakeTheClusterReady() async throws {
         try await AdapterHarness.run { h in
             for file in ["clusters-validation.yaml", "clusters-dns.yaml", "clusters-pullsecret.yaml", "clusters-hypershift.yaml"] {
-                await h.start(try h.configuration(file: file, jobDuration: .milliseconds(150)))
+                try await h.start(try h.configuration(file: file, jobDuration: .milliseconds(150)))
             }
             let id = try await h.createCluster("ready-one")
             try await h.publish(cluster: id)
@@ -63,7 +63,7 @@ import Testing
 
     @Test func unmetPreconditionsAreReportedAndNoJobStarts() async throws {
         try await AdapterHarness.run { h in
-            await h.start(try h.configuration(file: "clusters-hypershift.yaml"))
+            try await h.start(try h.configuration(file: "clusters-hypershift.yaml"))
             let id = try await h.createCluster("waiting-one")
             let path = Paths.cluster(id)
             try await h.publish(cluster: id)
@@ -98,8 +98,8 @@ import Testing
 
     @Test func nodePoolHypershiftWaitsForItsClusterReady() async throws {
         try await AdapterHarness.run { h in
-            await h.start(try h.configuration(file: "nodepools-validation.yaml", jobDuration: .milliseconds(100)))
-            await h.start(try h.configuration(file: "nodepools-hypershift.yaml", jobDuration: .milliseconds(100)))
+            try await h.start(try h.configuration(file: "nodepools-validation.yaml", jobDuration: .milliseconds(100)))
+            try await h.start(try h.configuration(file: "nodepools-hypershift.yaml", jobDuration: .milliseconds(100)))
             let clusterID = try await h.createCluster("np-parent")
             let nodePoolID = try await h.createNodePool(clusterID, "np-one")
             let path = Paths.nodePool(clusterID: clusterID, id: nodePoolID)

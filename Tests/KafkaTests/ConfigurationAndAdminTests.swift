@@ -35,6 +35,7 @@ struct ConfigurationAndAdminTests {
         #expect(KafkaProducerConfiguration.defaultProperties["message.timeout.ms"] == "10000")
         #expect(KafkaConsumerConfiguration.defaultProperties["auto.offset.reset"] == "earliest")
         #expect(KafkaConsumerConfiguration.defaultProperties["enable.auto.commit"] == "true")
+        #expect(KafkaConsumerConfiguration.defaultProperties["queued.max.messages.kbytes"] == "8192")
     }
 
     // librdkafka 2.0.2's mock cluster has no CreateTopics handler (and reports no controller), so the

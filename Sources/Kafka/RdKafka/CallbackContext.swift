@@ -6,10 +6,13 @@ final class CallbackContext: Sendable {
     let logger: Logger
     /// Present for producers: where delivery reports are routed.
     let deliveries: DeliveryRegistry?
+    /// Present for consumers: applies group rebalances.
+    let rebalances: RebalanceHandler?
 
-    init(logger: Logger, deliveries: DeliveryRegistry?) {
+    init(logger: Logger, deliveries: DeliveryRegistry?, rebalances: RebalanceHandler? = nil) {
         self.logger = logger
         self.deliveries = deliveries
+        self.rebalances = rebalances
     }
 
     /// Recovers the context from a handle created by `RdKafkaClient`.
@@ -21,7 +24,7 @@ final class CallbackContext: Sendable {
 
 /// The C callbacks installed on every configuration; none of them captures Swift state.
 enum RdKafkaCallbacks {
-    static func install(on conf: OpaquePointer, deliveryReports: Bool) {
+    static func install(on conf: OpaquePointer, deliveryReports: Bool, rebalances: Bool) {
         rd_kafka_conf_set_log_cb(conf) { handle, level, facility, text in
             // Only reads the opaque field; librdkafka forbids real API calls from this thread.
             guard let handle, let context = CallbackContext.from(opaque: rd_kafka_opaque(handle)) else { return }
@@ -33,6 +36,13 @@ enum RdKafkaCallbacks {
             guard let context = CallbackContext.from(opaque: opaque) else { return }
             let text = reason.map { String(cString: $0) } ?? ""
             context.logger.warning("librdkafka error \(code): \(text)")
+        }
+        if rebalances {
+            rd_kafka_conf_set_rebalance_cb(conf) { handle, event, partitions, opaque in
+                guard let handle, let partitions, let context = CallbackContext.from(opaque: opaque),
+                      let rebalances = context.rebalances else { return }
+                rebalances.rebalance(handle, event, partitions)
+            }
         }
         guard deliveryReports else { return }
         rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in

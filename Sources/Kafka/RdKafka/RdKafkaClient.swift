@@ -38,7 +38,7 @@ final class RdKafkaClient: @unchecked Sendable {
         }
         let retained = Unmanaged.passRetained(context)
         rd_kafka_conf_set_opaque(conf, retained.toOpaque())
-        RdKafkaCallbacks.install(on: conf, deliveryReports: context.deliveries != nil)
+        RdKafkaCallbacks.install(on: conf, deliveryReports: context.deliveries != nil, rebalances: context.rebalances != nil)
 
         var errorText = [CChar](repeating: 0, count: 512)
         guard let created = rd_kafka_new(type, conf, &errorText, errorText.count) else {

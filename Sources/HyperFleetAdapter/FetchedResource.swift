@@ -1,8 +1,8 @@
 import HyperFleetJSON
 import HyperFleetModel
 
-/// The parts of a fetched cluster or nodepool the adapter decides on.
-struct ResourceSnapshot: Sendable, Equatable {
+/// The parts of a cluster or nodepool, as the adapter fetched it from the API, that it decides on.
+struct FetchedResource: Sendable, Equatable {
     var generation: Int64
     /// `deleted_time` is set: the resource is being deleted.
     var deleting: Bool
