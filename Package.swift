@@ -50,13 +50,14 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "HyperFleetAPI", dependencies: [
-            "HyperFleetModel", "HyperFleetJSON", "TSL", "Postgres", "HyperFleetStore", "HyperFleetAuth",
+            "HyperFleetModel", "HyperFleetJSON", "TSL", "HyperFleetStore", "HyperFleetAuth", "HyperFleetConfig", "HyperFleetOps",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], resources: [.copy("Resources/openapi.json")]),
         .target(name: "Sentinel", dependencies: [
             "SentinelCore", "Postgres", "Kafka", "HyperFleetModel", "HyperFleetJSON",

@@ -59,17 +59,4 @@ public struct DevConfiguration: Sendable {
         s.metricsPort = 0  // the API's metrics port serves the whole process
         return s
     }
-
-    /// The API configuration of the dev stack: auth off, loopback, migrations at start.
-    public func api(databaseURL: String) -> APIConfiguration {
-        var a = APIConfiguration()
-        a.server.host = host
-        a.server.port = apiPort
-        a.server.healthPort = healthPort
-        a.server.metricsPort = metricsPort
-        a.database.url = databaseURL
-        a.auth.enabled = false
-        a.migrateOnStart = true
-        return a
-    }
 }

@@ -3,11 +3,13 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import HyperFleetAPI
 import HyperFleetAdapter
 import HyperFleetConfig
 import HyperFleetOps
 import Kafka
 import Logging
+import Metrics
 import ServiceLifecycle
 
 struct DevCommand: AsyncParsableCommand {
@@ -87,7 +89,8 @@ struct DevCommand: AsyncParsableCommand {
         defer { mock?.close() }
 
         let apiConfiguration = dev.api(databaseURL: databaseURL)
-        let (apiServices, apiPool) = try await APIServer(configuration: apiConfiguration, metricsText: metricsText).services(logger: logger)
+        let api = try await buildAPIServices(
+            configuration: apiConfiguration, telemetry: Telemetry(logger: logger, metricsFactory: MetricsSystem.factory, renderMetrics: metricsText))
         var sentinelConfiguration = dev.sentinel(databaseURL: databaseURL, brokers: brokers)
         if kafkaBrokers != nil { sentinelConfiguration.kafka.createTopics = true }
         try sentinelConfiguration.validate()
@@ -141,9 +144,9 @@ struct DevCommand: AsyncParsableCommand {
             try await gracefulShutdown()
         }
         // Shutdown runs in reverse: the announcer and adapters stop first, then the Sentinel, then the API.
-        try await runGroup(apiServices + sentinelServices + adapterServices + [announce], shutdownTimeout: .seconds(15), logger: logger) {
+        try await runGroup(api.services + sentinelServices + adapterServices + [announce], shutdownTimeout: .seconds(15), logger: logger) {
             await sentinelPool.close()
-            await apiPool.close()
+            await api.cleanup()
         }
     }
 }

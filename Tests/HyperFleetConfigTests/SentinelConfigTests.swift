@@ -33,8 +33,6 @@ struct SentinelConfigTests {
             let configuration = try SentinelConfiguration.load(file: file, environment: [:])
             try configuration.validate()
         }
-        let api = try APIConfiguration.load(file: "config/api.yaml", environment: [:])
-        #expect(api.server.port == 8000)
     }
 
     @Test func environmentAndPassThroughProperties() throws {
