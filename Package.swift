@@ -53,13 +53,14 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "HyperFleetAPI", dependencies: [
-            "HyperFleetModel", "HyperFleetJSON", "TSL", "Postgres", "HyperFleetStore", "HyperFleetAuth",
+            "HyperFleetModel", "HyperFleetJSON", "TSL", "HyperFleetStore", "HyperFleetAuth", "HyperFleetConfig", "HyperFleetOps",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], resources: [.copy("Resources/openapi.json")]),
         .target(name: "Sentinel", dependencies: [
             "SentinelCore", "Postgres", "Kafka", "HyperFleetModel", "HyperFleetJSON", "Timing", "HyperFleetConfig", "HyperFleetOps",
@@ -74,6 +75,7 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
         .target(name: "HyperFleetConfig", dependencies: [
             "HyperFleetModel", "HyperFleetJSON", "HyperFleetAuth", "Postgres",
@@ -86,14 +88,15 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        .target(name: "HyperFleetDevStack", dependencies: [
+            "HyperFleetAPI", "HyperFleetAdapter", "HyperFleetConfig", "HyperFleetOps", "Sentinel",
+        ]),
         .executableTarget(name: "hyperfleet", dependencies: [
-            "HyperFleetAPI", "HyperFleetConfig", "HyperFleetOps", "HyperFleetStore", "HyperFleetAuth", "Postgres",
-            "Sentinel", "SentinelCore", "Kafka", "HyperFleetAdapter",
+            "HyperFleetAPI", "HyperFleetAdapter", "HyperFleetConfig", "HyperFleetDevStack", "HyperFleetJSON", "HyperFleetOps",
+            "HyperFleetStore", "Kafka", "Sentinel",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // Benchmarks of the Sentinel (benchmarks/sentinel-bench.sh); not part of the shipped binary.

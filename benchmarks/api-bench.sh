@@ -27,7 +27,7 @@
 #                           (needs perf; reports under $BENCH_DIR/perf-*.txt)
 #   BENCH_KEEP [0]          1: keep the work directory (logs, ids, data) after the run
 #   HYPERFLEET_BIN          the binary [release bin path of this checkout]/hyperfleet
-#   HYPERFLEET_DATABASE_POOL_SIZE etc. are passed to the API as usual (default pool: 10).
+#   HYPERFLEET_API_DATABASE_POOL_SIZE etc. are passed to the API as usual (default pool: 10).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 HERE=$ROOT/benchmarks
@@ -100,7 +100,7 @@ PG_STARTED=1
 psql_db -d postgres -c "CREATE DATABASE $DB" -c "CREATE DATABASE pgbench"
 # From the work directory (no config/api.yaml): embedded defaults. HYPERFLEET_AUTH_ENABLED=false here
 # and below: before commit 6afa4e3 the configuration (auth included) was validated before flags applied.
-(cd "$BENCH_DIR" && HYPERFLEET_AUTH_ENABLED=false exec "$BIN" migrate --database-url "$DB_URL") >"$BENCH_DIR/migrate.log" 2>&1 \
+(cd "$BENCH_DIR" && HYPERFLEET_API_AUTH_ENABLED=false HYPERFLEET_AUTH_ENABLED=false exec "$BIN" migrate --database-url "$DB_URL") >"$BENCH_DIR/migrate.log" 2>&1 \
     || { cat "$BENCH_DIR/migrate.log" >&2; exit 1; }
 
 log "loading $CLUSTERS clusters"
@@ -129,8 +129,11 @@ psql_db -d postgres -c "CHECKPOINT" # write the loaded pages now, not during the
 # ---------------------------------------------------------------- 2. the API
 log "hyperfleet api on 127.0.0.1:$API_PORT (health $HEALTH_PORT, metrics $METRICS_PORT)"
 # Run from the work directory: no config/api.yaml there, so embedded defaults + these overrides.
-(cd "$BENCH_DIR" && HYPERFLEET_SERVER_HEALTH_PORT=$HEALTH_PORT HYPERFLEET_SERVER_METRICS_PORT=$METRICS_PORT \
-    HYPERFLEET_LOG_LEVEL=warning HYPERFLEET_AUTH_ENABLED=false exec "$BIN" api --no-auth --host 127.0.0.1 --port "$API_PORT" --database-url "$DB_URL") \
+# (The unprefixed HYPERFLEET_SERVER_* names are for binaries older than the HYPERFLEET_API_* prefix,
+# so that the same script measures them in alternation.)
+(cd "$BENCH_DIR" && HYPERFLEET_API_SERVER_HEALTH_PORT=$HEALTH_PORT HYPERFLEET_API_SERVER_METRICS_PORT=$METRICS_PORT \
+    HYPERFLEET_SERVER_HEALTH_PORT=$HEALTH_PORT HYPERFLEET_SERVER_METRICS_PORT=$METRICS_PORT \
+    HYPERFLEET_LOG_LEVEL=warning HYPERFLEET_API_AUTH_ENABLED=false HYPERFLEET_AUTH_ENABLED=false exec "$BIN" api --no-auth --host 127.0.0.1 --port "$API_PORT" --database-url "$DB_URL") \
     >"$BENCH_DIR/api.log" 2>&1 &
 API_PID=$!
 ready=0
@@ -140,7 +143,7 @@ for _ in $(seq 1 100); do
     sleep 0.2
 done
 [ "$ready" = 1 ] || { echo "the API did not become ready:" >&2; tail -20 "$BENCH_DIR/api.log" >&2; exit 1; }
-POOL_SIZE=$(cd "$BENCH_DIR" && HYPERFLEET_AUTH_ENABLED=false "$BIN" api --check 2>/dev/null | awk '$1 == "pool_size:" {print $2; exit}')
+POOL_SIZE=$(cd "$BENCH_DIR" && HYPERFLEET_API_AUTH_ENABLED=false HYPERFLEET_AUTH_ENABLED=false "$BIN" api --check 2>/dev/null | awk '$1 == "pool_size:" {print $2; exit}')
 POOL_SIZE=${POOL_SIZE:-?}
 
 # The list's exact total, and a sane GET.

@@ -5,7 +5,7 @@ import HyperFleetAuth
 import HyperFleetStore
 import Logging
 import NIOCore
-import Postgres
+import Metrics
 
 /// What the API server needs, built once by the executable (or a test).
 public struct APIServerSettings: Sendable {
@@ -14,6 +14,8 @@ public struct APIServerSettings: Sendable {
     public var maxBodyBytes = 1_048_576
     /// Closes connections idle (or stalled mid-request) this long; nil keeps them until the client closes.
     public var idleTimeout: Duration? = .seconds(75)
+    /// Connections served at once; the listener stops accepting while this many are open.
+    public var maxConnections = 1000
     public var adapterWriteClaim: ClaimRequirement?
     public var resourceWriteClaim: ClaimRequirement?
     public init() {}
@@ -23,43 +25,55 @@ public enum HyperFleetVersion {
     public static let api = "1.0.1"
 }
 
-/// Builds the public API router: operation ids, errors, metrics and auth around the v1 routes.
+/// Builds the public API router: the route groups (the resource and status-report groups each with
+/// their own auth and write claim), then operation ids, errors and metrics around all of them.
 public func buildAPIRouter(
-    store: ResourceStore, authenticator: BearerAuthenticator?, settings: APIServerSettings
+    store: ResourceStore, authenticator: BearerAuthenticator?, settings: APIServerSettings,
+    metricsFactory: any MetricsFactory = MetricsSystem.factory
 ) -> Router<APIRequestContext> {
     let router = Router(context: APIRequestContext.self)
-    router.add(middleware: RequestMetricsMiddleware())
+    let routeTable = RouteTable()
+    // Router-wide middlewares first: Hummingbird wraps each route in those added before it.
+    router.add(middleware: RequestMetricsMiddleware(factory: metricsFactory))
     router.add(middleware: OperationIDMiddleware())
-    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: ErrorMiddleware(routes: routeTable))
+    router.add(middleware: DeclaredBodyLimitMiddleware(maxBodyBytes: settings.maxBodyBytes))
+
+    let input = RequestInput(maxBodyBytes: settings.maxBodyBytes)
+    MetaRoutes(version: HyperFleetVersion.api, openAPIDocument: OpenAPIDocument.json).register(on: router)
+    let resources = router.group(RouterPath(RouteTable.prefix))
+    let statusReports = router.group(RouterPath(RouteTable.prefix))
     if let authenticator {
-        router.add(middleware: AuthMiddleware(
-            authenticator: authenticator, adapterWriteClaim: settings.adapterWriteClaim,
-            resourceWriteClaim: settings.resourceWriteClaim))
+        resources.add(middleware: AuthMiddleware(authenticator: authenticator, writeClaim: settings.resourceWriteClaim))
+        statusReports.add(middleware: AuthMiddleware(authenticator: authenticator, writeClaim: settings.adapterWriteClaim))
     }
-    APIRoutes(
-        store: store, maxBodyBytes: settings.maxBodyBytes, version: HyperFleetVersion.api,
-        openAPIDocument: OpenAPIDocument.json
-    ).register(on: router)
+    ClusterRoutes(store: store, input: input).register(on: resources)
+    NodePoolRoutes(store: store, input: input).register(on: resources)
+    StatusRoutes(store: store, input: input).register(on: statusReports)
+    routeTable.fill(from: router)
     return router
 }
 
 /// Builds the API application (not yet running).
 public func buildAPIApplication(
     store: ResourceStore, authenticator: BearerAuthenticator?, settings: APIServerSettings, logger: Logger,
+    metricsFactory: any MetricsFactory = MetricsSystem.factory,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let responder = buildAPIRouter(store: store, authenticator: authenticator, settings: settings).buildResponder()
-    let serverName = "hyperfleet-api"
-    // The builder is handed Hummingbird's per-request closure, which writes through an NIOAsyncChannel;
-    // APIConnectionChannel answers through the same router responder without that bridge.
-    let server = HTTPServerBuilder { _ in
-        APIConnectionChannel(
-            responder: responder, maxBodyBytes: settings.maxBodyBytes, idleTimeout: settings.idleTimeout, serverName: serverName)
-    }
+    let responder = buildAPIRouter(store: store, authenticator: authenticator, settings: settings, metricsFactory: metricsFactory)
+        .buildResponder()
+    let maxBodyBytes = settings.maxBodyBytes
+    // Hummingbird's own HTTP/1.1 server; ConnectionEdgeHandler adds 100-continue, the early close after
+    // a declared body over the limit, and 431 for an oversized header block.
+    let server = HTTPServerBuilder.http1(configuration: .init(
+        additionalChannelHandlers: [ConnectionEdgeHandler(maxBodyBytes: maxBodyBytes)],
+        idleTimeout: settings.idleTimeout.map { TimeAmount($0) }))
     return Application(
         responder: responder,
         server: server,
-        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: serverName),
+        configuration: .init(
+            address: .hostname(settings.host, port: settings.port), serverName: "hyperfleet-api",
+            availableConnectionsDelegate: MaximumAvailableConnections(settings.maxConnections)),
         onServerRunning: onServerRunning,
         logger: logger)
 }

@@ -6,7 +6,7 @@ import HyperFleetModel
 import Logging
 import Metrics
 import NIOCore
-import Postgres
+import HyperFleetStore
 import Synchronization
 
 /// Takes a sane incoming `X-Request-ID` / `X-Operation-ID` or makes one, and echoes it.
@@ -59,6 +59,8 @@ enum OperationIDs {
 /// Turns every failure into the spec's Error body; nothing from the database or a stack trace
 /// reaches the client, the log gets the detail.
 struct ErrorMiddleware: RouterMiddleware {
+    let routes: RouteTable
+
     func handle(_ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
@@ -68,15 +70,30 @@ struct ErrorMiddleware: RouterMiddleware {
             return JSONResponse.error(
                 APIError(.unauthorized, "unauthorized: \(error.reason)"), operationID: context.operationID,
                 extraHeaders: [.wwwAuthenticate: "Bearer"])
-        } catch let error as PostgresError where error.isUnavailable || error.kind == .timeout {
-            context.logger.warning("database unavailable", metadata: ["error": "\(error)", "operation_id": "\(context.operationID)"])
-            return JSONResponse.error(
-                APIError(.unavailable, "the database is unavailable; retry shortly"), operationID: context.operationID,
-                extraHeaders: [.retryAfter: "1"])
+        } catch let error as StoreError {
+            switch error {
+            case .unavailable:
+                context.logger.warning("database unavailable", metadata: ["error": "\(error)", "operation_id": "\(context.operationID)"])
+                return JSONResponse.error(
+                    APIError(.unavailable, "the database is unavailable; retry shortly"), operationID: context.operationID,
+                    extraHeaders: [.retryAfter: "1"])
+            case .corrupt:
+                context.logger.error("stored data could not be read", metadata: ["error": "\(error)", "operation_id": "\(context.operationID)"])
+                return JSONResponse.error(
+                    APIError(.internalError, "internal error; see the server log for operation \(context.operationID)"),
+                    operationID: context.operationID)
+            case .notFound(let reason):
+                return JSONResponse.error(APIError(.notFound, reason), operationID: context.operationID)
+            case .conflict(let reason):
+                return JSONResponse.error(APIError(.conflict, reason), operationID: context.operationID)
+            case .invalid(let reason, let field):
+                let details = field.map { [FieldError(field: $0, error: reason)] } ?? []
+                return JSONResponse.error(APIError(.badQuery, error.description, details: details), operationID: context.operationID)
+            }
         } catch is NIOTooManyBytesError {
             return JSONResponse.error(APIError(.payloadTooLarge, "request body is larger than the limit"), operationID: context.operationID)
         } catch let error as HTTPError where error.status == .notFound {
-            let allowed = RouteTable.allowedMethods(for: request.uri.path)
+            let allowed = routes.allowedMethods(for: request.uri.path)
             if !allowed.isEmpty, !allowed.contains(request.method) {
                 return JSONResponse.error(
                     APIError(.methodNotAllowed, "method \(request.method.rawValue) is not allowed on \(request.uri.path)"),
@@ -96,45 +113,37 @@ struct ErrorMiddleware: RouterMiddleware {
     }
 }
 
-/// Checks the bearer token on every `/api/hyperfleet/v1` route except `/openapi`, and the optional
-/// write claims.
+/// Checks the bearer token on the routes of the group it is added to, and the claim a write
+/// (anything but GET and HEAD) in that group needs, if one is configured.
 struct AuthMiddleware: RouterMiddleware {
     let authenticator: BearerAuthenticator
-    let adapterWriteClaim: ClaimRequirement?
-    let resourceWriteClaim: ClaimRequirement?
+    let writeClaim: ClaimRequirement?
 
     func handle(_ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
-        let path = request.uri.path
-        guard Self.needsToken(path) else { return try await next(request, context) }
         var context = context
         let principal = try await authenticator.authenticate(authorization: request.headers[.authorization])
         context.principal = principal
         context.logger[metadataKey: "subject"] = .string(principal.subject)
-        if request.method != .get, request.method != .head {
-            let isStatusReport = path.split(separator: "/").last == "statuses"
-            if let requirement = isStatusReport ? adapterWriteClaim : resourceWriteClaim, !principal.satisfies(requirement) {
-                throw APIError(.forbidden, "this operation needs the claim \(requirement.claim)=\(requirement.value)")
-            }
+        if request.method != .get, request.method != .head, let writeClaim, !principal.satisfies(writeClaim) {
+            throw APIError(.forbidden, "this operation needs the claim \(writeClaim.claim)=\(writeClaim.value)")
         }
         return try await next(request, context)
-    }
-
-    static func needsToken(_ path: String) -> Bool {
-        let trimmed = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
-        guard trimmed == RouteTable.prefix || trimmed.hasPrefix(RouteTable.prefix + "/") else { return false }
-        return trimmed != RouteTable.prefix + "/openapi"
     }
 }
 
 /// `hyperfleet_api_requests_total{method,route,code}` and `hyperfleet_api_request_duration_seconds`,
 /// labelled by route template.
 struct RequestMetricsMiddleware: RouterMiddleware {
-    let handles = RequestMetricHandles()
+    let handles: RequestMetricHandles
+
+    init(factory: any MetricsFactory) {
+        handles = RequestMetricHandles(factory: factory)
+    }
 
     func handle(_ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         let response = try await next(request, context)
-        let metrics = handles.for(method: request.method, endpoint: context.endpointPath, path: request.uri.path, code: response.status.code)
+        let metrics = handles.for(method: request.method, endpoint: context.endpointPath, code: response.status.code)
         metrics.requests.increment()
         let elapsed = ContinuousClock.now - start
         metrics.duration.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
@@ -158,16 +167,23 @@ final class RequestMetricHandles: Sendable {
     }
 
     private let cache = Mutex<[Key: Handles]>([:])
+    private let factory: any MetricsFactory
 
-    func `for`(method: HTTPRequest.Method, endpoint: String?, path: String, code: Int) -> Handles {
+    init(factory: any MetricsFactory) {
+        self.factory = factory
+    }
+
+    func `for`(method: HTTPRequest.Method, endpoint: String?, code: Int) -> Handles {
         let key = Key(method: method, endpoint: endpoint, code: code)
         if let handles = cache.withLock({ $0[key] }) { return handles }
-        let route = RouteTable.metricsLabel(endpoint == nil ? nil : RouteTable.template(matching: path))
+        let route = RouteTable.metricsLabel(endpoint)
         let handles = Handles(
             requests: Counter(
-                label: "hyperfleet_api_requests_total", dimensions: [("method", method.rawValue), ("route", route), ("code", String(code))]),
+                label: "hyperfleet_api_requests_total", dimensions: [("method", method.rawValue), ("route", route), ("code", String(code))],
+                factory: factory),
             duration: Metrics.Timer(
-                label: "hyperfleet_api_request_duration_seconds", dimensions: [("method", method.rawValue), ("route", route)]))
+                label: "hyperfleet_api_request_duration_seconds", dimensions: [("method", method.rawValue), ("route", route)],
+                factory: factory))
         cache.withLock { $0[key] = handles }
         return handles
     }

@@ -18,9 +18,6 @@ enum RequestBodyReader {
             let got = mediaType.isEmpty ? "no Content-Type" : "'\(mediaType.prefix(80))'"
             throw APIError(.unsupportedMediaType, "request body must be \(accepted), got \(got)")
         }
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
-            throw APIError(.payloadTooLarge, "request body of \(length) bytes is over the limit of \(limit) bytes")
-        }
         var request = request
         let buffer: ByteBuffer
         do {
@@ -29,5 +26,18 @@ enum RequestBodyReader {
             throw APIError(.payloadTooLarge, "request body is over the limit of \(limit) bytes")
         }
         return (Array(buffer.readableBytesView), mergePatch)
+    }
+}
+
+/// A declared body over the limit is refused before routing, auth or reading: the answer goes out at
+/// once (the connection then closes, see `ConnectionEdge`), whatever the route.
+struct DeclaredBodyLimitMiddleware: RouterMiddleware {
+    let maxBodyBytes: Int
+
+    func handle(_ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBodyBytes {
+            throw APIError(.payloadTooLarge, "request body of \(length) bytes is over the limit of \(maxBodyBytes) bytes")
+        }
+        return try await next(request, context)
     }
 }

@@ -1,60 +1,42 @@
 import HTTPTypes
+import Hummingbird
+import Synchronization
 
-/// The API's routes as templates, used to register handlers, to answer 405 with `Allow`, and to
-/// label metrics by template rather than raw path.
-enum RouteTable {
+/// The routes the router ended up with, as templates (`/api/hyperfleet/v1/clusters/{cluster_id}`),
+/// used to answer 405 with `Allow`. Hummingbird wraps a route in the router's middlewares when the route
+/// is added, so the error middleware exists before the routes do: it gets this table empty, and the
+/// builder fills it from the router once every group registered its routes.
+final class RouteTable: Sendable {
     static let prefix = "/api/hyperfleet/v1"
 
-    static let routes: [(method: HTTPRequest.Method, template: String)] = [
-        (.get, "/api/hyperfleet"),
-        (.get, "/api/hyperfleet/v1/openapi"),
-        (.get, "/api/hyperfleet/v1/clusters"),
-        (.post, "/api/hyperfleet/v1/clusters"),
-        (.get, "/api/hyperfleet/v1/clusters/{cluster_id}"),
-        (.patch, "/api/hyperfleet/v1/clusters/{cluster_id}"),
-        (.delete, "/api/hyperfleet/v1/clusters/{cluster_id}"),
-        (.get, "/api/hyperfleet/v1/clusters/{cluster_id}/statuses"),
-        (.post, "/api/hyperfleet/v1/clusters/{cluster_id}/statuses"),
-        (.get, "/api/hyperfleet/v1/clusters/{cluster_id}/nodepools"),
-        (.post, "/api/hyperfleet/v1/clusters/{cluster_id}/nodepools"),
-        (.get, "/api/hyperfleet/v1/clusters/{cluster_id}/nodepools/{nodepool_id}"),
-        (.patch, "/api/hyperfleet/v1/clusters/{cluster_id}/nodepools/{nodepool_id}"),
-        (.delete, "/api/hyperfleet/v1/clusters/{cluster_id}/nodepools/{nodepool_id}"),
-        (.get, "/api/hyperfleet/v1/clusters/{cluster_id}/nodepools/{nodepool_id}/statuses"),
-        (.post, "/api/hyperfleet/v1/clusters/{cluster_id}/nodepools/{nodepool_id}/statuses"),
-        (.get, "/api/hyperfleet/v1/nodepools"),
-    ]
+    private let routes = Mutex<[(method: HTTPRequest.Method, segments: [Substring])]>([])
 
-    /// The template a concrete path matches, if any (a trailing `/` is tolerated).
-    static func template(matching path: String) -> String? {
+    /// Takes the routes registered on `router` so far.
+    func fill(from router: Router<APIRequestContext>) {
+        let registered = router.routes.map { (method: $0.method, segments: $0.path.description.split(separator: "/")) }
+        routes.withLock { $0 = registered }
+    }
+
+    /// Methods registered for the template a concrete path matches (empty when none matches; a
+    /// trailing `/` is tolerated).
+    func allowedMethods(for path: String) -> [HTTPRequest.Method] {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
-        return routes.lazy.map(\.template).first { template in
-            let parts = template.split(separator: "/")
-            guard parts.count == segments.count else { return false }
-            return zip(parts, segments).allSatisfy { part, segment in part.hasPrefix("{") || part == segment }
+        let matching = routes.withLock { $0 }.filter { route in
+            route.segments.count == segments.count
+                && zip(route.segments, segments).allSatisfy { part, segment in part.hasPrefix("{") || part == segment }
         }
+        guard let first = matching.first else { return [] }
+        return matching.filter { $0.segments == first.segments }.map(\.method)
     }
 
-    /// Methods registered for the template a path matches (empty when no template matches).
-    static func allowedMethods(for path: String) -> [HTTPRequest.Method] {
-        guard let template = template(matching: path) else { return [] }
-        return routes.filter { $0.template == template }.map(\.method)
-    }
-
-    /// Hummingbird's `:name` form of a template.
-    static func routerPath(_ template: String) -> String {
-        template.split(separator: "/").map { part in
-            part.hasPrefix("{") ? ":" + part.dropFirst().dropLast() : String(part)
-        }.reduce("") { $0 + "/" + $1 }
-    }
-
-    /// The metrics label for a template: the part below the version prefix, e.g. `/clusters/{cluster_id}`.
-    static func metricsLabel(_ template: String?) -> String {
-        guard let template else { return "unmatched" }
-        if template.hasPrefix(prefix) {
-            let rest = template.dropFirst(prefix.count)
+    /// The metrics label of a matched route (Hummingbird's `endpointPath`): the part below the version
+    /// prefix, e.g. `/clusters/{cluster_id}`; `unmatched` when no route matched.
+    static func metricsLabel(_ endpoint: String?) -> String {
+        guard let endpoint, endpoint.hasPrefix("/") else { return "unmatched" }
+        if endpoint.hasPrefix(prefix) {
+            let rest = endpoint.dropFirst(prefix.count)
             return rest.isEmpty ? "/" : String(rest)
         }
-        return template
+        return endpoint
     }
 }

@@ -2,6 +2,7 @@ import Logging
 import Metrics
 import Prometheus
 import ServiceLifecycle
+import UnixSignals
 
 /// Where a process role sends its logs and metrics; handed to each role's builder
 /// (`buildAPIServices`, `buildSentinelServices`, `buildAdapterServices`) with its configuration, so
@@ -42,17 +43,34 @@ public struct ProcessServices: Sendable {
         self.cleanup = cleanup
     }
 
-    /// Runs the services in one group; SIGTERM and SIGINT start the graceful shutdown.
-    public func run(logger: Logger) async throws {
+    /// The services in one group; the given signals (none in tests) start the graceful shutdown.
+    public func serviceGroup(logger: Logger, gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]) -> ServiceGroup {
         var configuration = ServiceGroupConfiguration(
-            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            services: services.map { .init(service: $0) }, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger)
         configuration.maximumGracefulShutdownDuration = shutdownTimeout
+        return ServiceGroup(configuration: configuration)
+    }
+
+    /// Runs the services in one group; SIGTERM and SIGINT start the graceful shutdown. `cleanup` runs
+    /// after the group has ended, also when it ended with an error.
+    public func run(logger: Logger) async throws {
         do {
-            try await ServiceGroup(configuration: configuration).run()
+            try await serviceGroup(logger: logger).run()
         } catch {
             await cleanup()
             throw error
         }
         await cleanup()
+    }
+
+    /// Several roles in one group (the dev stack): services in the order given (so shutdown runs in
+    /// reverse), the longest shutdown timeout, and every cleanup in reverse order.
+    public static func combining(_ parts: [ProcessServices], extraShutdownTime: Duration = .zero) -> ProcessServices {
+        ProcessServices(
+            services: parts.flatMap(\.services),
+            shutdownTimeout: (parts.map(\.shutdownTimeout).max() ?? .zero) + extraShutdownTime
+        ) {
+            for part in parts.reversed() { await part.cleanup() }
+        }
     }
 }

@@ -179,14 +179,5 @@ struct StatusRecord: Sendable {
 }
 
 /// Failures inside the store that are not the client's fault: logged in full, answered with 500.
-public enum StoreError: Error, CustomStringConvertible {
-    case corrupt(String)
-
-    public var description: String {
-        switch self {
-        case .corrupt(let what): return "stored value could not be decoded: \(what)"
-        }
-    }
-}
 
 import Foundation

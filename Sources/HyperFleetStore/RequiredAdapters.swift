@@ -45,7 +45,7 @@ public enum RequiredAdapters {
                     let id = try row.text("id")
                     let target: ResourceTarget = type == .clusters ? .cluster(id: id) : .nodePool(clusterID: try row.text("cluster_id"), id: id)
                     let record: ResourceRecord
-                    do { record = try await store.lock(target, on: connection) } catch is APIError { continue }  // removed meanwhile
+                    do { record = try await store.lock(target, on: connection) } catch StoreError.notFound { continue }  // removed meanwhile
                     let statuses = try await store.statusRecords(target, on: connection).map(\.status)
                     _ = try await store.reaggregate(record, type: type, statuses: statuses, now: now, on: connection)
                 }

@@ -19,27 +19,29 @@ extension ResourceStore {
     /// Starts deletion (deleted_time/by set, generation +1, a cluster's nodepools marked the same way
     /// in the same transaction), or with `force` removes a resource that is already deleting.
     public func delete(_ target: ResourceTarget, by actor: String, force: Bool, now: Timestamp = .now()) async throws -> DeletionOutcome {
-        try await pool.withTransaction { connection in
-            var record = try await lock(target, on: connection)
-            if force {
-                guard record.deletedTime != nil else {
-                    throw APIError(.conflict, "\(target.type.noun) '\(target.id)' is not being deleted; DELETE it first, then force=true removes it")
+        try await translatingErrors {
+            try await pool.withTransaction { connection in
+                var record = try await lock(target, on: connection)
+                if force {
+                    guard record.deletedTime != nil else {
+                        throw StoreError.conflict("\(target.type.noun) '\(target.id)' is not being deleted; DELETE it first, then force=true removes it")
+                    }
+                    _ = try await connection.query("DELETE FROM \(target.type.table) WHERE id = $1", [target.id])
+                    return .removed(ResourceRecordView(record))
                 }
-                _ = try await connection.query("DELETE FROM \(target.type.table) WHERE id = $1", [target.id])
-                return .removed(ResourceRecordView(record))
-            }
-            guard record.deletedTime == nil else { return .deleting(ResourceRecordView(record)) }
-            record = try await markDeleting(record, type: target.type, clusterID: target.clusterID, by: actor, now: now, on: connection)
-            if target.type == .clusters {
-                let pools = try await connection.query(
-                    "SELECT \(ResourceType.nodepools.selectColumns) FROM nodepools WHERE cluster_id = $1 AND deleted_time IS NULL ORDER BY id FOR UPDATE",
-                    [target.id])
-                for row in pools {
-                    _ = try await markDeleting(
-                        try ResourceRecord(row: row), type: .nodepools, clusterID: target.id, by: actor, now: now, on: connection)
+                guard record.deletedTime == nil else { return .deleting(ResourceRecordView(record)) }
+                record = try await markDeleting(record, type: target.type, clusterID: target.clusterID, by: actor, now: now, on: connection)
+                if target.type == .clusters {
+                    let pools = try await connection.query(
+                        "SELECT \(ResourceType.nodepools.selectColumns) FROM nodepools WHERE cluster_id = $1 AND deleted_time IS NULL ORDER BY id FOR UPDATE",
+                        [target.id])
+                    for row in pools {
+                        _ = try await markDeleting(
+                            try ResourceRecord(row: row), type: .nodepools, clusterID: target.id, by: actor, now: now, on: connection)
+                    }
                 }
+                return .deleting(ResourceRecordView(record))
             }
-            return .deleting(ResourceRecordView(record))
         }
     }
 

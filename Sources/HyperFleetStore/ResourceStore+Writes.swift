@@ -31,29 +31,31 @@ extension ResourceStore {
     /// Applies a PATCH; generation grows only when spec or labels really change, and a no-op PATCH
     /// writes nothing at all.
     public func patch(_ target: ResourceTarget, _ patch: ResourcePatch, by actor: String, now: Timestamp = .now()) async throws -> ResourceRecordView {
-        try await pool.withTransaction { connection in
-            let record = try await lock(target, on: connection)
-            if record.deletedTime != nil {
-                throw APIError(.conflict, "\(target.type.noun) '\(target.id)' is being deleted and cannot be changed")
+        try await translatingErrors {
+            try await pool.withTransaction { connection in
+                let record = try await lock(target, on: connection)
+                if record.deletedTime != nil {
+                    throw StoreError.conflict("\(target.type.noun) '\(target.id)' is being deleted and cannot be changed")
+                }
+                let patched = try patch.apply(spec: record.spec, labels: record.labels).get()
+                guard patched.changed else { return ResourceRecordView(record) }
+                let labels = JSONValue.object(patched.labels.mapValues { .string($0) }).serialized()
+                _ = try await connection.query(
+                    """
+                    UPDATE \(target.type.table) SET spec = $2::jsonb, labels = $3::jsonb, generation = generation + 1,
+                    updated_time = $4::timestamptz, updated_by = $5 WHERE id = $1
+                    """,
+                    [target.id, JSONValue.object(patched.spec).serialized(), labels, now.rfc3339, actor])
+                var updated = record
+                updated.spec = patched.spec
+                updated.labels = patched.labels
+                updated.generation += 1
+                updated.updatedTime = now
+                updated.updatedBy = actor
+                let statuses = try await statusRecords(target, on: connection).map(\.status)
+                updated.status = try await reaggregate(updated, type: target.type, statuses: statuses, now: now, on: connection)
+                return ResourceRecordView(updated)
             }
-            let patched = try patch.apply(spec: record.spec, labels: record.labels).get()
-            guard patched.changed else { return ResourceRecordView(record) }
-            let labels = JSONValue.object(patched.labels.mapValues { .string($0) }).serialized()
-            _ = try await connection.query(
-                """
-                UPDATE \(target.type.table) SET spec = $2::jsonb, labels = $3::jsonb, generation = generation + 1,
-                updated_time = $4::timestamptz, updated_by = $5 WHERE id = $1
-                """,
-                [target.id, JSONValue.object(patched.spec).serialized(), labels, now.rfc3339, actor])
-            var updated = record
-            updated.spec = patched.spec
-            updated.labels = patched.labels
-            updated.generation += 1
-            updated.updatedTime = now
-            updated.updatedBy = actor
-            let statuses = try await statusRecords(target, on: connection).map(\.status)
-            updated.status = try await reaggregate(updated, type: target.type, statuses: statuses, now: now, on: connection)
-            return ResourceRecordView(updated)
         }
     }
 
@@ -62,74 +64,68 @@ extension ResourceStore {
     /// Stores an adapter's report and re-aggregates the resource's status in the same transaction,
     /// holding the resource's row lock (parent cluster first for nodepools).
     public func upsertStatus(_ target: ResourceTarget, _ report: StatusReport, now: Timestamp = .now()) async throws -> AdapterStatus {
-        try await pool.withTransaction { connection in
-            let record = try await lock(target, on: connection)
-            var records = try await statusRecords(target, on: connection)
-            let existingIndex = records.firstIndex { $0.status.adapter == report.adapter }
-            if let existingIndex {
-                let existing = records[existingIndex]
-                // The stored observed time (not the clamped report time) decides the order of reports.
-                if report.observedGeneration == existing.status.observedGeneration, report.observedTime < existing.observedTime {
-                    throw APIError(
-                        .conflict,
-                        "report is older than the stored one for adapter '\(report.adapter)' at generation \(report.observedGeneration)")
+        try await translatingErrors {
+            try await pool.withTransaction { connection in
+                let record = try await lock(target, on: connection)
+                var records = try await statusRecords(target, on: connection)
+                let existingIndex = records.firstIndex { $0.status.adapter == report.adapter }
+                if let existingIndex {
+                    let existing = records[existingIndex]
+                    // The stored observed time (not the clamped report time) decides the order of reports.
+                    if report.observedGeneration == existing.status.observedGeneration, report.observedTime < existing.observedTime {
+                        throw StoreError.conflict(
+                            "report is older than the stored one for adapter '\(report.adapter)' at generation \(report.observedGeneration)")
+                    }
                 }
+                let merged = try StatusUpsert.merge(
+                    existing: existingIndex.map { records[$0].status }, report: report,
+                    resourceGeneration: record.generation, now: now
+                ).get()
+                let table = target.type.statusTable
+                _ = try await connection.query(
+                    """
+                    INSERT INTO \(table) (\(target.type.statusForeignKey), adapter, observed_generation, observed_time, conditions,
+                        metadata, data, created_time, last_report_time)
+                    VALUES ($1, $2, $3::bigint, $4::timestamptz, $5::jsonb, $6::jsonb, $7::jsonb, $8::timestamptz, $9::timestamptz)
+                    ON CONFLICT (\(target.type.statusForeignKey), adapter) DO UPDATE SET
+                        observed_generation = EXCLUDED.observed_generation, observed_time = EXCLUDED.observed_time,
+                        conditions = EXCLUDED.conditions, metadata = EXCLUDED.metadata, data = EXCLUDED.data,
+                        last_report_time = EXCLUDED.last_report_time
+                    """,
+                    [
+                        target.id, merged.adapter, String(merged.observedGeneration), report.observedTime.rfc3339,
+                        merged.conditions.jsonText, merged.metadata?.serialized(), merged.data?.serialized(),
+                        merged.createdTime.rfc3339, merged.lastReportTime.rfc3339,
+                    ])
+                let stored = StatusRecord(status: merged, observedTime: report.observedTime)
+                if let existingIndex { records[existingIndex] = stored } else { records.append(stored) }
+                _ = try await reaggregate(record, type: target.type, statuses: records.map(\.status), now: now, on: connection)
+                try await finalizeIfComplete(record, target: target, statuses: records.map(\.status), on: connection)
+                return merged
             }
-            let merged = try StatusUpsert.merge(
-                existing: existingIndex.map { records[$0].status }, report: report,
-                resourceGeneration: record.generation, now: now
-            ).get()
-            let table = target.type.statusTable
-            _ = try await connection.query(
-                """
-                INSERT INTO \(table) (\(target.type.statusForeignKey), adapter, observed_generation, observed_time, conditions,
-                    metadata, data, created_time, last_report_time)
-                VALUES ($1, $2, $3::bigint, $4::timestamptz, $5::jsonb, $6::jsonb, $7::jsonb, $8::timestamptz, $9::timestamptz)
-                ON CONFLICT (\(target.type.statusForeignKey), adapter) DO UPDATE SET
-                    observed_generation = EXCLUDED.observed_generation, observed_time = EXCLUDED.observed_time,
-                    conditions = EXCLUDED.conditions, metadata = EXCLUDED.metadata, data = EXCLUDED.data,
-                    last_report_time = EXCLUDED.last_report_time
-                """,
-                [
-                    target.id, merged.adapter, String(merged.observedGeneration), report.observedTime.rfc3339,
-                    merged.conditions.jsonText, merged.metadata?.serialized(), merged.data?.serialized(),
-                    merged.createdTime.rfc3339, merged.lastReportTime.rfc3339,
-                ])
-            let stored = StatusRecord(status: merged, observedTime: report.observedTime)
-            if let existingIndex { records[existingIndex] = stored } else { records.append(stored) }
-            _ = try await reaggregate(record, type: target.type, statuses: records.map(\.status), now: now, on: connection)
-            try await finalizeIfComplete(record, target: target, statuses: records.map(\.status), on: connection)
-            return merged
         }
     }
 
     public func statuses(_ target: ResourceTarget, _ query: ListQuery) async throws -> ListPage<AdapterStatus> {
-        let ordering: String
-        var filter = SQLFragment(sql: "TRUE", bindings: [])
-        do {
-            ordering = try ListOrdering.orderByClause(
-                orderBy: query.orderBy, order: query.order, allowed: ResourceType.statusOrderFields, idSQL: "adapter")
-            if let search = query.search {
-                filter = try TSL.compile(search, catalog: ResourceType.statusSearchCatalog, firstPlaceholder: 1)
+        try await translatingErrors {
+            let (ordering, filter) = try query.clauses(
+                orderFields: ResourceType.statusOrderFields, idSQL: "adapter", catalog: ResourceType.statusSearchCatalog)
+            return try await pool.withConnection { connection in
+                _ = try await existing(target, on: connection, lockClause: "")
+                var parameters = filter.bindings
+                parameters.append(target.id)
+                let whereClause = "(\(filter.sql)) AND \(target.type.statusForeignKey) = $\(parameters.count)"
+                let count = try await connection.query("SELECT count(*) AS total FROM \(target.type.statusTable) WHERE \(whereClause)", parameters)
+                let rows = try await connection.query(
+                    """
+                    SELECT \(StatusRecord.selectColumns) FROM \(target.type.statusTable) WHERE \(whereClause)
+                    ORDER BY \(ordering) LIMIT \(query.pageSize) OFFSET \(query.offset)
+                    """, parameters)
+                let items = try rows.map { try StatusRecord(row: $0).status }
+                return ListPage(
+                    kind: "AdapterStatusList", page: query.page,
+                    total: Int(try count.first?.int("total") ?? 0), items: items)
             }
-        } catch {
-            throw APIError(.badQuery, error.description)
-        }
-        return try await pool.withConnection { connection in
-            _ = try await existing(target, on: connection, lockClause: "")
-            var parameters = filter.bindings
-            parameters.append(target.id)
-            let whereClause = "(\(filter.sql)) AND \(target.type.statusForeignKey) = $\(parameters.count)"
-            let count = try await connection.query("SELECT count(*) AS total FROM \(target.type.statusTable) WHERE \(whereClause)", parameters)
-            let rows = try await connection.query(
-                """
-                SELECT \(StatusRecord.selectColumns) FROM \(target.type.statusTable) WHERE \(whereClause)
-                ORDER BY \(ordering) LIMIT \(query.pageSize) OFFSET \(query.offset)
-                """, parameters)
-            let items = try rows.map { try StatusRecord(row: $0).status }
-            return ListPage(
-                kind: "AdapterStatusList", page: query.page,
-                total: Int(try count.first?.int("total") ?? 0), items: items)
         }
     }
 

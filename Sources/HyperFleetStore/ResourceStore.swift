@@ -25,20 +25,24 @@ public struct ResourceStore: Sendable {
     // MARK: Create
 
     public func createCluster(_ request: ResourceCreate, by actor: String, now: Timestamp = .now()) async throws -> Cluster {
-        try await pool.withTransaction { connection in
-            try await insert(.clusters, request, clusterID: nil, by: actor, now: now, on: connection).cluster
+        try await translatingErrors {
+            try await pool.withTransaction { connection in
+                try await insert(.clusters, request, clusterID: nil, by: actor, now: now, on: connection).cluster
+            }
         }
     }
 
     public func createNodePool(clusterID: String, _ request: ResourceCreate, by actor: String, now: Timestamp = .now()) async throws -> NodePool {
-        try await pool.withTransaction { connection in
-            // Parent first: the same lock order as status reports and deletion.
-            let parent = try await connection.query("SELECT deleted_time FROM clusters WHERE id = $1 FOR SHARE", [clusterID])
-            guard let row = parent.first else { throw APIError(.notFound, "cluster '\(clusterID)' not found") }
-            if row["deleted_time"] != nil {
-                throw APIError(.conflict, "cluster '\(clusterID)' is being deleted; no nodepool can be added")
+        try await translatingErrors {
+            try await pool.withTransaction { connection in
+                // Parent first: the same lock order as status reports and deletion.
+                let parent = try await connection.query("SELECT deleted_time FROM clusters WHERE id = $1 FOR SHARE", [clusterID])
+                guard let row = parent.first else { throw StoreError.notFound("cluster '\(clusterID)' not found") }
+                if row["deleted_time"] != nil {
+                    throw StoreError.conflict("cluster '\(clusterID)' is being deleted; no nodepool can be added")
+                }
+                return try await insert(.nodepools, request, clusterID: clusterID, by: actor, now: now, on: connection).nodePool
             }
-            return try await insert(.nodepools, request, clusterID: clusterID, by: actor, now: now, on: connection).nodePool
         }
     }
 
@@ -63,28 +67,36 @@ public struct ResourceStore: Sendable {
             return try ResourceRecord(row: row)
         } catch let error as PostgresError where error.isUniqueViolation {
             let scope = clusterID.map { " in cluster '\($0)'" } ?? ""
-            throw APIError(.conflict, "\(type.noun) name '\(request.name)' already exists\(scope)")
+            throw StoreError.conflict("\(type.noun) name '\(request.name)' already exists\(scope)")
         }
     }
 
     // MARK: Read
 
     public func cluster(id: String) async throws -> Cluster {
-        try ResourceRecord(row: try await storedRow(.clusters, id: id, clusterID: nil)).cluster
+        try await translatingErrors {
+            try ResourceRecord(row: try await storedRow(.clusters, id: id, clusterID: nil)).cluster
+        }
     }
 
     public func nodePool(clusterID: String, id: String) async throws -> NodePool {
-        try ResourceRecord(row: try await storedRow(.nodepools, id: id, clusterID: clusterID)).nodePool
+        try await translatingErrors {
+            try ResourceRecord(row: try await storedRow(.nodepools, id: id, clusterID: clusterID)).nodePool
+        }
     }
 
     /// A cluster as GET returns it (stored JSON written through unparsed).
     public func clusterDocument(id: String) async throws -> ResourceDocument {
-        try ResourceDocument(row: try await storedRow(.clusters, id: id, clusterID: nil))
+        try await translatingErrors {
+            try ResourceDocument(row: try await storedRow(.clusters, id: id, clusterID: nil))
+        }
     }
 
     /// A nodepool of `clusterID` as GET returns it.
     public func nodePoolDocument(clusterID: String, id: String) async throws -> ResourceDocument {
-        try ResourceDocument(row: try await storedRow(.nodepools, id: id, clusterID: clusterID))
+        try await translatingErrors {
+            try ResourceDocument(row: try await storedRow(.nodepools, id: id, clusterID: clusterID))
+        }
     }
 
     private func storedRow(_ type: ResourceType, id: String, clusterID: String?) async throws -> PostgresRow {
@@ -96,30 +108,25 @@ public struct ResourceStore: Sendable {
     }
 
     public func clusters(_ query: ListQuery) async throws -> ListPage<ResourceDocument> {
-        let page = try await list(.clusters, query, clusterID: nil)
-        return ListPage(kind: "ClusterList", page: query.page, total: page.total, items: page.items)
+        try await translatingErrors {
+            let page = try await list(.clusters, query, clusterID: nil)
+            return ListPage(kind: "ClusterList", page: query.page, total: page.total, items: page.items)
+        }
     }
 
     /// Nodepools of one cluster (404 if the cluster does not exist), or of every cluster.
     public func nodePools(clusterID: String?, _ query: ListQuery) async throws -> ListPage<ResourceDocument> {
-        if let clusterID {
-            try await requireExists(.clusters, id: clusterID, clusterID: nil)
+        try await translatingErrors {
+            if let clusterID {
+                try await requireExists(.clusters, id: clusterID, clusterID: nil)
+            }
+            let page = try await list(.nodepools, query, clusterID: clusterID)
+            return ListPage(kind: "NodePoolList", page: query.page, total: page.total, items: page.items)
         }
-        let page = try await list(.nodepools, query, clusterID: clusterID)
-        return ListPage(kind: "NodePoolList", page: query.page, total: page.total, items: page.items)
     }
 
     private func list(_ type: ResourceType, _ query: ListQuery, clusterID: String?) async throws -> (items: [ResourceDocument], total: Int) {
-        let ordering: String
-        var filter = SQLFragment(sql: "TRUE", bindings: [])
-        do {
-            ordering = try ListOrdering.orderByClause(orderBy: query.orderBy, order: query.order, allowed: type.orderFields, idSQL: "id")
-            if let search = query.search {
-                filter = try TSL.compile(search, catalog: type.searchCatalog, firstPlaceholder: 1)
-            }
-        } catch {
-            throw APIError(.badQuery, error.description)
-        }
+        let (ordering, filter) = try query.clauses(orderFields: type.orderFields, idSQL: "id", catalog: type.searchCatalog)
         var whereClause = filter.sql
         var parameters = filter.bindings
         if let clusterID {
@@ -145,9 +152,11 @@ public struct ResourceStore: Sendable {
     /// but a deployment that writes and never lists must not grow the table: the API calls this
     /// every minute.
     public func foldListChanges() async throws {
-        try await pool.withConnection { connection in
-            for type in ResourceType.allCases {
-                try await ListTotals.compact(type, above: ListTotals.compactAbove, on: connection)
+        try await translatingErrors {
+            try await pool.withConnection { connection in
+                for type in ResourceType.allCases {
+                    try await ListTotals.compact(type, above: ListTotals.compactAbove, on: connection)
+                }
             }
         }
     }
@@ -164,10 +173,10 @@ public struct ResourceStore: Sendable {
         }
     }
 
-    func notFound(_ type: ResourceType, id: String, clusterID: String?) -> APIError {
+    func notFound(_ type: ResourceType, id: String, clusterID: String?) -> StoreError {
         if let clusterID {
-            return APIError(.notFound, "nodepool '\(id)' not found in cluster '\(clusterID)'")
+            return .notFound("nodepool '\(id)' not found in cluster '\(clusterID)'")
         }
-        return APIError(.notFound, "\(type.noun) '\(id)' not found")
+        return .notFound("\(type.noun) '\(id)' not found")
     }
 }

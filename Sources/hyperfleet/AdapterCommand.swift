@@ -4,7 +4,6 @@ import HyperFleetAdapter
 import HyperFleetConfig
 import HyperFleetOps
 import Logging
-import Prometheus
 
 struct AdapterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,10 +41,7 @@ struct AdapterCommand: AsyncParsableCommand {
             print(configuration.summary)
             return
         }
-        let registry = Bootstrap.observability(configuration.log)
-        let telemetry = Telemetry(
-            logger: Logger(label: "hyperfleet.adapter"), metricsFactory: PrometheusMetricsFactory(registry: registry),
-            renderMetrics: { registry.emitToString() })
+        let telemetry = Bootstrap.telemetry(configuration.log, label: "hyperfleet.adapter")
         let services = try await buildAdapterServices(configuration: configuration, telemetry: telemetry)
         try await services.run(logger: telemetry.logger)
     }

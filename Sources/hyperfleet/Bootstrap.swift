@@ -3,28 +3,30 @@ import HyperFleetConfig
 import HyperFleetOps
 import Logging
 import Metrics
-import Prometheus
 
-/// Process-wide logging and metrics set-up, done once per process.
+/// Process-wide set-up: the log handler (once per process) and the role's telemetry.
 enum Bootstrap {
-    nonisolated(unsafe) private static var done = false
+    nonisolated(unsafe) private static var loggingDone = false
 
-    static func observability(_ settings: LogSettings) -> PrometheusCollectorRegistry {
-        let registry = PrometheusCollectorRegistry()
-        guard !done else { return registry }
-        done = true
-        let level = Logger.Level(rawValue: settings.level) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler: any LogHandler
-            switch settings.format {
-            case .text: handler = StreamLogHandler.standardError(label: label)
-            case .json: handler = JSONLogHandler(label: label)
+    /// Logs to standard error in the configured format and level; metrics to a Prometheus registry
+    /// of the role's own, also made the process default for anything not handed the factory.
+    static func telemetry(_ settings: LogSettings, label: String) -> Telemetry {
+        if !loggingDone {
+            loggingDone = true
+            let level = Logger.Level(rawValue: settings.level) ?? .info
+            LoggingSystem.bootstrap { label in
+                var handler: any LogHandler
+                switch settings.format {
+                case .text: handler = StreamLogHandler.standardError(label: label)
+                case .json: handler = JSONLogHandler(label: label)
+                }
+                handler.logLevel = level
+                return handler
             }
-            handler.logLevel = level
-            return handler
         }
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        return registry
+        let telemetry = Telemetry.prometheus(logger: Logger(label: label))
+        MetricsSystem.bootstrap(telemetry.metricsFactory)
+        return telemetry
     }
 
     /// The configuration file: the flag, else the environment variable (`HYPERFLEET_API_CONFIG` by default), else the default file if present.

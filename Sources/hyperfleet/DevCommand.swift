@@ -5,11 +5,11 @@ import FoundationNetworking
 #endif
 import HyperFleetAdapter
 import HyperFleetConfig
+import HyperFleetDevStack
+import HyperFleetJSON
 import HyperFleetOps
 import Kafka
 import Logging
-import Metrics
-import Sentinel
 import ServiceLifecycle
 
 struct DevCommand: AsyncParsableCommand {
@@ -18,8 +18,9 @@ struct DevCommand: AsyncParsableCommand {
         abstract: "Run the whole system locally: PostgreSQL, embedded Kafka, API (auth off), Sentinel and the default adapters.",
         discussion: """
             Data lives in a private PostgreSQL that survives restarts (--fresh starts empty); DATABASE_URL and \
-            --kafka-brokers swap in real services. Where everything is gets printed and written to \
-            .hyperfleet/endpoints.json. Ctrl-C stops everything, PostgreSQL last.
+            --kafka-brokers swap in real services. The reference adapters are built in; files in --adapters \
+            (default: config/adapters when present) override them by name and resource type. Where everything \
+            is gets printed and written to .hyperfleet/endpoints.json. Ctrl-C stops everything, PostgreSQL last.
             """
     )
 
@@ -37,9 +38,12 @@ struct DevCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let dev = try DevConfiguration.load(file: Bootstrap.configPath(flag: config, defaultFile: "config/dev.yaml", environmentKey: "HYPERFLEET_DEV_CONFIG"), environment: environment)
-        let registry = Bootstrap.observability(LogSettings())
-        let logger = Logger(label: "hyperfleet.dev")
+        let dev = try DevConfiguration.load(
+            file: Bootstrap.configPath(flag: config, defaultFile: "config/dev.yaml", environmentKey: "HYPERFLEET_DEV_CONFIG"),
+            environment: environment)
+        let adapterFolder = adapters ?? (FileManager.default.fileExists(atPath: "config/adapters") ? "config/adapters" : nil)
+        let adapterConfigurations = try AdapterConfiguration.loadAll(folder: adapterFolder)
+        let telemetry = Bootstrap.telemetry(LogSettings(), label: "hyperfleet.dev")
         // Unbuffered, so progress shows at once also through a pipe.
         let say: @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data("[hyperfleet dev] \($0)\n".utf8)) }
         let state = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".hyperfleet")
@@ -61,7 +65,8 @@ struct DevCommand: AsyncParsableCommand {
         }
 
         do {
-            try await runStack(dev: dev, databaseURL: databaseURL, metricsText: { registry.emitToString() }, state: state, logger: logger, say: say)
+            try await runStack(
+                dev: dev, databaseURL: databaseURL, adapters: adapterConfigurations, telemetry: telemetry, state: state, say: say)
         } catch {
             try? postgres?.stop()
             throw error
@@ -71,7 +76,7 @@ struct DevCommand: AsyncParsableCommand {
     }
 
     private func runStack(
-        dev: DevConfiguration, databaseURL: String, metricsText: @escaping @Sendable () -> String, state: URL, logger: Logger,
+        dev: DevConfiguration, databaseURL: String, adapters: [AdapterConfiguration], telemetry: Telemetry, state: URL,
         say: @escaping @Sendable (String) -> Void
     ) async throws {
         // Kafka: given brokers, or the librdkafka mock cluster (a real Kafka-protocol server in-process).
@@ -81,48 +86,22 @@ struct DevCommand: AsyncParsableCommand {
         if let kafkaBrokers {
             brokers = kafkaBrokers
         } else {
-            let cluster = try KafkaMockCluster(brokers: 1, logger: logger)
+            let cluster = try KafkaMockCluster(brokers: 1, logger: telemetry.logger)
             for topic in topics.values.sorted() { try cluster.createTopic(topic, partitions: 3, replicationFactor: 1) }
             mock = cluster
             brokers = cluster.bootstrapServers
         }
         defer { mock?.close() }
 
-        let apiConfiguration = dev.api(databaseURL: databaseURL)
-        let (apiServices, apiPool) = try await APIServer(configuration: apiConfiguration, metricsText: metricsText).services(logger: logger)
-        var sentinelConfiguration = dev.sentinel(databaseURL: databaseURL, brokers: brokers)
-        if kafkaBrokers != nil { sentinelConfiguration.kafka.createTopics = true }
-        try sentinelConfiguration.validate()
-        let sentinel = try await buildSentinelServices(
-            configuration: sentinelConfiguration,
-            telemetry: Telemetry(logger: logger, metricsFactory: MetricsSystem.factory, renderMetrics: metricsText))
-
-        let apiURL = "http://\(dev.host):\(dev.apiPort)"
-        let adapterFolder = adapters ?? (FileManager.default.fileExists(atPath: "config/adapters") ? "config/adapters" : nil)
-        let adapterConfigurations = try AdapterConfiguration.loadAll(folder: adapterFolder).map { loaded in
-            var configuration = loaded
-            configuration.api.url = apiURL
-            configuration.kafka.brokers = brokers
-            configuration.jobDuration = dev.jobDuration
-            // A restarted adapter (crash) rejoins its group after the old member's session ends: keep it short.
-            configuration.kafka.properties["session.timeout.ms"] = configuration.kafka.properties["session.timeout.ms"] ?? "6000"
-            configuration.kafka.properties["heartbeat.interval.ms"] = configuration.kafka.properties["heartbeat.interval.ms"] ?? "500"
-            return configuration
-        }
-        let adapterServices = try buildEmbeddedAdapterServices(
-            configurations: adapterConfigurations,
-            telemetry: Telemetry(logger: logger, metricsFactory: MetricsSystem.factory, renderMetrics: metricsText))
-        let files = adapterConfigurations.map { "\($0.resourceType.rawValue)-\($0.name)" }
-
-        let endpoints = try JSONSerialization.data(withJSONObject: [
-            "api": apiURL, "kafka_bootstrap": brokers, "topics": topics,
-            "health": ["api": "http://\(dev.host):\(dev.healthPort)", "sentinel": "http://\(dev.host):\(dev.sentinelHealthPort)"],
-            "metrics": "http://\(dev.host):\(dev.metricsPort)/metrics", "database": redacted(databaseURL),
-            "adapters": files,
-        ] as [String: Any], options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        let stack = try await buildDevStackServices(
+            configuration: dev, databaseURL: databaseURL, brokers: brokers, createTopics: kafkaBrokers != nil, adapters: adapters,
+            telemetry: telemetry)
+        let apiURL = dev.apiURL
+        let adapterNames = adapters.map { "\($0.resourceType.rawValue)-\($0.name)" }
+        let endpoints = Self.endpointsJSON(dev: dev, brokers: brokers, topics: topics, databaseURL: databaseURL, adapters: adapterNames)
         let announce = ClosureService("announce") {
             try await waitForAPI(apiURL)
-            try endpoints.write(to: state.appendingPathComponent("endpoints.json"))
+            try Data(endpoints).write(to: state.appendingPathComponent("endpoints.json"))
             say("""
                 up. AUTHENTICATION IS OFF (local development only).
                   API        \(apiURL)/api/hyperfleet/v1
@@ -130,7 +109,7 @@ struct DevCommand: AsyncParsableCommand {
                   metrics    http://\(dev.host):\(dev.metricsPort)/metrics
                   Kafka      \(brokers)   topics: \(topics.values.sorted().joined(separator: ", ")) (kcat -b \(brokers) -C -t hyperfleet-clusters)
                   database   \(redacted(databaseURL))
-                  adapters   \(files.count): \(files.joined(separator: ", "))
+                  adapters   \(adapterNames.count): \(adapterNames.joined(separator: ", "))
                   (also in .hyperfleet/endpoints.json)
 
                 Try:
@@ -143,11 +122,22 @@ struct DevCommand: AsyncParsableCommand {
                 """)
             try await gracefulShutdown()
         }
-        // Shutdown runs in reverse: the announcer and adapters stop first, then the Sentinel, then the API.
-        try await runGroup(apiServices + sentinel.services + adapterServices + [announce], shutdownTimeout: .seconds(15), logger: logger) {
-            await sentinel.cleanup()
-            await apiPool.close()
-        }
+        // The announcer stops first; the stack's own order follows (adapters, Sentinel, API).
+        try await ProcessServices.combining([stack, ProcessServices(services: [announce], shutdownTimeout: .zero)])
+            .run(logger: telemetry.logger)
+    }
+
+    /// `.hyperfleet/endpoints.json`: where everything is, for scripts and for `kcat`.
+    static func endpointsJSON(dev: DevConfiguration, brokers: String, topics: [String: String], databaseURL: String, adapters: [String]) -> [UInt8] {
+        let document: JSONValue = .object([
+            "api": .string(dev.apiURL), "kafka_bootstrap": .string(brokers), "topics": .object(topics.mapValues { .string($0) }),
+            "health": .object([
+                "api": .string("http://\(dev.host):\(dev.healthPort)"), "sentinel": .string("http://\(dev.host):\(dev.sentinelHealthPort)"),
+            ]),
+            "metrics": .string("http://\(dev.host):\(dev.metricsPort)/metrics"), "database": .string(redacted(databaseURL)),
+            "adapters": .array(adapters.map { .string($0) }),
+        ])
+        return document.jsonBytes() + [UInt8(ascii: "\n")]
     }
 }
 

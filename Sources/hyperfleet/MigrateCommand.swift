@@ -1,9 +1,8 @@
 import ArgumentParser
 import Foundation
-import HyperFleetConfig
+import HyperFleetAPI
 import HyperFleetStore
 import Logging
-import Postgres
 
 struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,14 +22,18 @@ struct MigrateCommand: AsyncParsableCommand {
             file: Bootstrap.configPath(flag: config, defaultFile: "config/api.yaml"),
             environment: ProcessInfo.processInfo.environment)
         if let databaseURL { configuration.database.url = databaseURL }
-        _ = Bootstrap.observability(configuration.log)
-        let logger = Logger(label: "hyperfleet.migrate")
-        let pool = PostgresPool(configuration: configuration.database.postgres, logger: logger)
-        let applied = try await Schema.prepare(
-            pool: pool, clusterAdapters: configuration.requiredAdapters.clusters,
-            nodePoolAdapters: configuration.requiredAdapters.nodepools, logger: logger)
-        print(applied.isEmpty ? "schema is up to date" : "applied migrations: \(applied.map(String.init).joined(separator: ", "))")
-        await pool.close()
+        let logger = Bootstrap.telemetry(configuration.log, label: "hyperfleet.migrate").logger
+        let database = ResourceDatabase(
+            connectionString: configuration.database.url, poolSize: configuration.database.poolSize, connectTimeout: configuration.database.connectTimeout, logger: logger)
+        do {
+            let applied = try await database.prepare(
+                clusterAdapters: configuration.requiredAdapters.clusters, nodePoolAdapters: configuration.requiredAdapters.nodepools,
+                logger: logger)
+            print(applied.isEmpty ? "schema is up to date" : "applied migrations: \(applied.map(String.init).joined(separator: ", "))")
+        } catch {
+            await database.close()
+            throw error
+        }
+        await database.close()
     }
 }
-

@@ -39,9 +39,7 @@ struct SentinelCommand: AsyncParsableCommand {
             print(configuration.summary)
             return
         }
-        let registry = Bootstrap.observability(configuration.log)
-        let logger = Logger(label: "hyperfleet.sentinel")
-        let telemetry = Telemetry(logger: logger, metricsFactory: MetricsSystem.factory, renderMetrics: { registry.emitToString() })
-        try await buildSentinelServices(configuration: configuration, telemetry: telemetry).run(logger: logger)
+        let telemetry = Bootstrap.telemetry(configuration.log, label: "hyperfleet.sentinel")
+        try await buildSentinelServices(configuration: configuration, telemetry: telemetry).run(logger: telemetry.logger)
     }
 }

@@ -140,3 +140,31 @@ struct Reply: Sendable {
     var errorCode: String? { try? string("id") }
 }
 
+
+/// An exclusive lock on a table, held in a transaction of its own until released, so that a request
+/// touching the table waits inside the database (for shutdown tests).
+struct HeldTableLock: Sendable {
+    private let releaseSignal: AsyncStream<Void>.Continuation
+    private let holder: Task<Void, any Error>
+
+    /// Returns once the lock is taken.
+    static func take(_ table: String, pool: PostgresPool) async throws -> HeldTableLock {
+        let (locked, lockedSignal) = AsyncStream<Void>.makeStream()
+        let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            try await pool.withConnection { session in
+                try await session.execute("BEGIN; LOCK TABLE \(table) IN ACCESS EXCLUSIVE MODE")
+                lockedSignal.yield()
+                for await _ in release { break }
+                try await session.execute("COMMIT")
+            }
+        }
+        for await _ in locked { break }
+        return HeldTableLock(releaseSignal: releaseSignal, holder: holder)
+    }
+
+    func release() async throws {
+        releaseSignal.yield()
+        try await holder.value
+    }
+}

@@ -67,6 +67,31 @@ struct ListTests {
         }
     }
 
+    /// Pages far past the end are empty, not a crash: the largest accepted page times the largest page
+    /// size is computed without overflow, and a page outside 32-bit range is a 400 naming the field.
+    /// (`page=9223372036854775807&pageSize=1000` trapped the whole process before.)
+    @Test func extremePagesNeverCrashAndOutOfRangeIsRejected() async throws {
+        try await APIHarness.run { api in
+            _ = try await api.createCluster("only")
+            for path in ["/api/hyperfleet/v1/clusters", "/api/hyperfleet/v1/nodepools"] {
+                let farthest = try await api.get("\(path)?page=2147483647&pageSize=1000")
+                #expect(farthest.status == 200, "\(farthest.body)")
+                #expect(try names(farthest).isEmpty)
+                #expect(try farthest.int("page") == 2_147_483_647)
+                for page in ["9223372036854775807", "2147483648", "-9223372036854775808", "99999999999999999999999"] {
+                    let reply = try await api.get("\(path)?page=\(page)&pageSize=1000")
+                    #expect(reply.status == 400, "page=\(page) -> \(reply.body)")
+                    #expect(reply.errorCode == "21")
+                    #expect(try reply.string("details.0.field") == "page", "\(reply.body)")
+                }
+                let size = try await api.get("\(path)?pageSize=9223372036854775807")
+                #expect(size.status == 400, "\(size.body)")
+                #expect(try size.string("details.0.field") == "pageSize")
+            }
+            #expect(try await api.get("/api/hyperfleet/v1/clusters").int("total") == 1)
+        }
+    }
+
     @Test func searchOperators() async throws {
         try await APIHarness.run { api in
             _ = try await Self.seed(api)

@@ -1,3 +1,8 @@
+import HyperFleetAdapter
+import HyperFleetAPI
+import HyperFleetConfig
+import Sentinel
+
 /// `hyperfleet dev` settings (`config/dev.yaml`, `HYPERFLEET_DEV_*`): ports and short timings.
 public struct DevConfiguration: Sendable {
     public var host = "127.0.0.1"
@@ -52,4 +57,38 @@ public struct DevConfiguration: Sendable {
         a.migrateOnStart = true
         return a
     }
+
+    /// The Sentinel configuration of the dev stack: both types, these timings, this database and broker.
+    public func sentinel(databaseURL: String, brokers: String) -> SentinelConfiguration {
+        var s = SentinelConfiguration()
+        s.database.url = databaseURL
+        s.kafka.brokers = brokers
+        s.pollInterval = pollInterval
+        s.debounce = debounce
+        s.notReadyBackoff = .init(base: notReadyBackoff.base, max: notReadyBackoff.max)
+        s.failedBackoff = .init(base: failedBackoff.base, max: failedBackoff.max)
+        s.maxAgeReady = maxAgeReady
+        s.staleAdapterAfter = staleAdapterAfter
+        s.staleCheckInterval = staleCheckInterval
+        s.claimLease = .seconds(30)
+        s.kafka.properties = ["message.timeout.ms": "5000"]
+        s.host = host
+        s.healthPort = sentinelHealthPort
+        s.metricsPort = 0  // the API's metrics port serves the whole process
+        return s
+    }
+
+    /// An adapter of the dev stack: this API and broker, the dev job duration, and a short consumer
+    /// session so that an adapter restarted after a crash rejoins its group quickly.
+    public func adapter(_ configuration: AdapterConfiguration, apiURL: String, brokers: String) -> AdapterConfiguration {
+        var adapter = configuration
+        adapter.api.url = apiURL
+        adapter.kafka.brokers = brokers
+        adapter.jobDuration = jobDuration
+        adapter.kafka.properties["session.timeout.ms"] = adapter.kafka.properties["session.timeout.ms"] ?? "6000"
+        adapter.kafka.properties["heartbeat.interval.ms"] = adapter.kafka.properties["heartbeat.interval.ms"] ?? "500"
+        return adapter
+    }
+
+    public var apiURL: String { "http://\(host):\(apiPort)" }
 }

@@ -1,7 +1,8 @@
 import HyperFleetAuth
-import Postgres
+import HyperFleetConfig
 
-/// Everything the API process can be told, from `config/api.yaml`, `HYPERFLEET_*` variables and flags.
+/// Everything the API process can be told, from `config/api.yaml`, `HYPERFLEET_API_*` variables (the
+/// log settings and the database URL: the shared `HYPERFLEET_*` ones) and flags.
 public struct APIConfiguration: Sendable {
     public struct Server: Sendable {
         public var host = "0.0.0.0"
@@ -13,6 +14,8 @@ public struct APIConfiguration: Sendable {
         /// A connection with no request for this long, or whose request stops arriving for this long, is
         /// closed; zero keeps connections open until the client closes them.
         public var idleTimeout: Duration = .seconds(75)
+        /// Connections served at once; beyond it the listener stops accepting until one closes.
+        public var maxConnections = 1000
     }
 
     public struct Auth: Sendable {
@@ -48,9 +51,12 @@ public struct APIConfiguration: Sendable {
 
     public init() {}
 
+    /// The prefix of the API's own environment variables (`HYPERFLEET_API_SERVER_PORT`, ...).
+    public static let environmentPrefix = "HYPERFLEET_API"
+
     /// Reads a configuration. `environment` also supplies `DATABASE_URL`.
     public static func load(file: String?, environment: [String: String]) throws -> APIConfiguration {
-        let reader = try ConfigReader(file: file, environment: environment)
+        let reader = try ConfigReader(file: file, environment: environment, prefix: environmentPrefix)
         var configuration = APIConfiguration()
         var server = Server()
         server.host = try reader.string("server.host", default: server.host)
@@ -60,6 +66,7 @@ public struct APIConfiguration: Sendable {
         server.maxBodyBytes = try reader.int("server.max_body_bytes", default: server.maxBodyBytes, range: 1024...(64 << 20))
         server.shutdownTimeout = try reader.duration("server.shutdown_timeout", default: server.shutdownTimeout)
         server.idleTimeout = try reader.duration("server.idle_timeout", default: server.idleTimeout, allowZero: true)
+        server.maxConnections = try reader.int("server.max_connections", default: server.maxConnections, range: 1...1_000_000)
         configuration.server = server
         configuration.database = try DatabaseSettings.read(reader, environment: environment)
 
@@ -102,78 +109,6 @@ public struct APIConfiguration: Sendable {
     }
 }
 
-/// Where the database is and how many connections to use.
-public struct DatabaseSettings: Sendable {
-    /// libpq connection string or URI; empty means libpq's `PG*` environment variables.
-    public var url = ""
-    public var poolSize = 10
-    public var connectTimeout: Duration = .seconds(3)
-
-    public init() {}
-
-    public var postgres: PostgresConfiguration {
-        PostgresConfiguration(connectionString: url, poolSize: poolSize, connectTimeout: connectTimeout)
-    }
-
-    /// `database.url` from the file, overridden by `DATABASE_URL`, overridden by `HYPERFLEET_DATABASE_URL`.
-    public static func read(_ reader: ConfigReader, environment: [String: String]) throws -> DatabaseSettings {
-        var settings = DatabaseSettings()
-        let fileOrPrefixed = try reader.optionalString("database.url")
-        if environment[reader.environmentName("database.url")] == nil, let plain = environment["DATABASE_URL"], !plain.isEmpty {
-            settings.url = plain
-        } else {
-            settings.url = fileOrPrefixed ?? ""
-        }
-        settings.poolSize = try reader.int("database.pool_size", default: settings.poolSize, range: 1...500)
-        settings.connectTimeout = try reader.duration("database.connect_timeout", default: settings.connectTimeout)
-        return settings
-    }
-}
-
-/// Which adapters must report before a resource is Ready.
-public struct RequiredAdapterSettings: Sendable, Equatable {
-    public var clusters = ["validation", "dns", "pullsecret", "hypershift"]
-    public var nodepools = ["validation", "hypershift"]
-
-    public init() {}
-
-    public static func read(_ reader: ConfigReader) throws -> RequiredAdapterSettings {
-        var settings = RequiredAdapterSettings()
-        settings.clusters = try reader.stringList("adapters.required.clusters", default: settings.clusters)
-        settings.nodepools = try reader.stringList("adapters.required.nodepools", default: settings.nodepools)
-        for (key, list) in [("adapters.required.clusters", settings.clusters), ("adapters.required.nodepools", settings.nodepools)] {
-            if let bad = list.first(where: { !Names.isValidResourceName($0) }) {
-                throw ConfigError(key: key, "adapter name '\(bad)' must be 3-63 lowercase letters, digits or '-'")
-            }
-        }
-        return settings
-    }
-}
-
-/// Log level and format (`text` for terminals, `json` lines for production).
-public struct LogSettings: Sendable {
-    public enum Format: String, Sendable { case text, json }
-    public var level = "info"
-    public var format = Format.text
-
-    public init() {}
-
-    public static func read(_ reader: ConfigReader) throws -> LogSettings {
-        var settings = LogSettings()
-        settings.level = try reader.string("log.level", default: settings.level).lowercased()
-        let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
-        guard levels.contains(settings.level) else {
-            throw ConfigError(key: "log.level", "must be one of \(levels.joined(separator: ", ")), got '\(settings.level)'")
-        }
-        let format = try reader.string("log.format", default: settings.format.rawValue)
-        guard let parsed = Format(rawValue: format) else { throw ConfigError(key: "log.format", "must be 'text' or 'json', got '\(format)'") }
-        settings.format = parsed
-        return settings
-    }
-}
-
-import HyperFleetModel
-
 extension APIConfiguration {
     /// The effective configuration as YAML-like text, secrets redacted (for `--check`).
     public var summary: String {
@@ -189,10 +124,8 @@ extension APIConfiguration {
               max_body_bytes: \(server.maxBodyBytes)
               shutdown_timeout: \(DurationText.format(server.shutdownTimeout))
               idle_timeout: \(DurationText.format(server.idleTimeout))
-            database:
-              url: \(database.postgres.redactedDescription.isEmpty ? "(libpq PG* environment)" : database.postgres.redactedDescription)
-              pool_size: \(database.poolSize)
-              connect_timeout: \(DurationText.format(database.connectTimeout))
+              max_connections: \(server.maxConnections)
+            \(database.summary)
             auth:
               enabled: \(auth.enabled)
               jwks_file: \(auth.jwksFile ?? "null")
