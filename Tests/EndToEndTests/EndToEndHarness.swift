@@ -1,20 +1,18 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
-import Hummingbird
-import HummingbirdTesting
 import HyperFleetAdapter
-import HyperFleetAPI
+import HyperFleetConfig
+import HyperFleetDevStack
 import HyperFleetJSON
-import HyperFleetModel
-import HyperFleetStore
+import HyperFleetOps
 import HyperFleetTestSupport
 import Kafka
 import Logging
 import NIOCore
-import Postgres
+import NIOHTTP1
+import NIOPosix
 import PostgresTestSupport
-import Sentinel
-import SentinelCore
 import ServiceLifecycle
 import Synchronization
 import Testing
@@ -26,147 +24,124 @@ let e2eLogger: Logger = {
     return logger
 }()
 
-/// The whole loop in-process, wired like `hyperfleet dev` (DevCommand) but on free ports and a fresh
-/// test database: the API over real HTTP (auth off), a Kafka mock cluster with the three topics, a
-/// SentinelService on the real clock with shortened settings, and the six shipped adapters
-/// (config/adapters) in one ServiceGroup, plus a consumer reading every topic for assertions.
+/// The whole loop in-process, built by `buildDevStackServices` exactly as `hyperfleet dev` builds it
+/// (the API over real HTTP with auth off, the Sentinel, the six built-in adapters), on free ports, a
+/// fresh test database, a Kafka mock cluster with the three topics and test timings, plus a consumer
+/// reading every topic for assertions.
 struct E2EHarness: Sendable {
-    let client: any TestClientProtocol
-    let pool: PostgresPool
     let kafka: KafkaMockCluster
     let events: KafkaMessageCollector
-    let settings: SentinelSettings
+    let dev: DevConfiguration
     let apiURL: String
 
     static let topics = ["hyperfleet-clusters", "hyperfleet-nodepools", "hyperfleet-alerts"]
-    static let clusterAdapters = ["validation", "dns", "pullsecret", "hypershift"]
-    static let nodePoolAdapters = ["validation", "hypershift"]
-    static let pollInterval: Duration = .milliseconds(200)
-    static let staleCheckInterval: Duration = .milliseconds(500)
-    static let jobDuration: Duration = .milliseconds(150)
+    /// What the dev stack's API requires before a resource is Ready (the defaults).
+    static let clusterAdapters = RequiredAdapterSettings().clusters
+    static let nodePoolAdapters = RequiredAdapterSettings().nodepools
 
-    static var sentinelSettings: SentinelSettings {
-        var settings = SentinelSettings()
-        settings.decisions.debounce = .milliseconds(100)
-        settings.decisions.notReadyBackoffBase = .milliseconds(300)
-        settings.decisions.notReadyBackoffMax = .seconds(2)
-        settings.decisions.failedBackoffBase = .milliseconds(500)
-        settings.decisions.failedBackoffMax = .seconds(4)
-        settings.decisions.maxAgeReady = .seconds(3)
-        settings.staleAdapterAfter = .seconds(6)
-        settings.claimLease = .seconds(30)
-        settings.publishRetryBase = .milliseconds(100)
-        settings.publishRetryMax = .seconds(1)
-        return settings
+    /// The dev stack's settings with test timings and free ports.
+    static func devConfiguration() throws -> DevConfiguration {
+        var dev = DevConfiguration()
+        dev.host = "127.0.0.1"
+        dev.apiPort = try freePort()
+        dev.healthPort = try freePort()
+        dev.metricsPort = try freePort()
+        dev.sentinelHealthPort = try freePort()
+        dev.pollInterval = .milliseconds(200)
+        dev.debounce = .milliseconds(100)
+        dev.notReadyBackoff = (base: .milliseconds(300), max: .seconds(2))
+        dev.failedBackoff = (base: .milliseconds(500), max: .seconds(4))
+        dev.maxAgeReady = .seconds(3)
+        dev.staleAdapterAfter = .seconds(6)
+        dev.staleCheckInterval = .milliseconds(500)
+        dev.jobDuration = .milliseconds(150)
+        return dev
     }
 
     static func run(_ body: @Sendable (E2EHarness) async throws -> Void) async throws {
-        _ = TestMetrics.registry  // the process-wide metrics backend, before any metric is made
-        let settings = sentinelSettings
-        // The same start-up check `hyperfleet sentinel` applies.
-        if let problem = StaleAdapterSettingsCheck.problem(staleAdapterAfter: settings.staleAdapterAfter, settings: settings.decisions) {
-            Issue.record("harness settings rejected: \(problem)")
-            return
-        }
+        let dev = try devConfiguration()
         try await TestDatabase.withFresh { url in
-            let apiPool = PostgresPool(
-                configuration: PostgresConfiguration(connectionString: url, poolSize: 8, connectTimeout: .seconds(20)), logger: e2eLogger)
-            let sentinelPool = PostgresPool(
-                configuration: PostgresConfiguration(connectionString: url, poolSize: 4, connectTimeout: .seconds(20)), logger: e2eLogger)
             let kafka = try KafkaMockCluster(brokers: 1, logger: e2eLogger)
             defer { kafka.close() }
             for topic in topics { try kafka.createTopic(topic, partitions: 3, replicationFactor: 1) }
-            let producer = try KafkaProducer(
-                configuration: KafkaProducerConfiguration(
-                    bootstrapServers: kafka.bootstrapServers, properties: ["message.timeout.ms": "5000"]),
-                logger: e2eLogger)
             let events = KafkaMessageCollector(try KafkaConsumer(
                 configuration: KafkaConsumerConfiguration(
                     bootstrapServers: kafka.bootstrapServers, groupID: "e2e-\(UUID().uuidString)", topics: topics),
                 logger: e2eLogger))
+            let adapters = AdapterConfiguration.builtInAdapters.map { adapter in
+                var adapter = adapter
+                adapter.api.retryBase = .milliseconds(20)
+                adapter.api.retryMax = .milliseconds(300)
+                return adapter
+            }
+            #expect(adapters.count == 6, "the six reference adapters")
+            let stack: ProcessServices
             do {
-                // The real migrations and the required adapters, as the API's start-up does.
-                try await Schema.prepare(
-                    pool: apiPool, clusterAdapters: clusterAdapters, nodePoolAdapters: nodePoolAdapters, logger: e2eLogger)
-                var apiSettings = APIServerSettings()
-                apiSettings.port = 0
-                let app = buildAPIApplication(
-                    store: ResourceStore(pool: apiPool, logger: e2eLogger), authenticator: nil, settings: apiSettings, logger: e2eLogger)
-                try await app.test(.live) { client in
-                    let port = try #require(client.port)
-                    let apiURL = "http://127.0.0.1:\(port)"
-                    let engine = SentinelEngine(pool: sentinelPool, producer: producer, settings: settings, logger: e2eLogger)
-                    let sentinel = SentinelService(
-                        engine: engine, listenConfiguration: PostgresConfiguration(connectionString: url, poolSize: 1),
-                        pollInterval: pollInterval, staleCheckInterval: staleCheckInterval, shutdownTimeout: .seconds(5))
-                    var services: [any Service] = [sentinel]
-                    for file in adapterFiles() {
-                        services.append(AdapterService(
-                            configuration: try adapterConfiguration(file: file, apiURL: apiURL, brokers: kafka.bootstrapServers),
-                            logger: e2eLogger, exitOnCrash: false))
-                    }
-                    #expect(services.count == 7, "the Sentinel and six adapters")
-                    // Shutdown runs in reverse: adapters first, then the Sentinel (as in DevCommand).
-                    let group = ServiceGroup(configuration: .init(services: services, logger: e2eLogger))
-                    let running = Task { try await group.run() }
-                    let harness = E2EHarness(
-                        client: client, pool: apiPool, kafka: kafka, events: events, settings: settings, apiURL: apiURL)
-                    let outcome: Result<Void, any Error>
-                    do {
-                        try await body(harness)
-                        outcome = .success(())
-                    } catch {
-                        outcome = .failure(error)
-                    }
-                    await group.triggerGracefulShutdown()
-                    let groupResult = await running.result
-                    if case .failure(let error) = groupResult { Issue.record("service group ended with \(error)") }
-                    try outcome.get()
-                }
+                stack = try await buildDevStackServices(
+                    configuration: dev, databaseURL: url, brokers: kafka.bootstrapServers, createTopics: false, adapters: adapters,
+                    telemetry: .prometheus(logger: e2eLogger))
             } catch {
                 await events.stop()
-                await sentinelPool.close()
-                await apiPool.close()
                 throw error
             }
+            let group = stack.serviceGroup(logger: e2eLogger, gracefulShutdownSignals: [])
+            let running = Task { try await group.run() }
+            let harness = E2EHarness(kafka: kafka, events: events, dev: dev, apiURL: dev.apiURL)
+            let outcome: Result<Void, any Error>
+            do {
+                try await harness.waitUntilServing()
+                try await body(harness)
+                outcome = .success(())
+            } catch {
+                outcome = .failure(error)
+            }
+            await group.triggerGracefulShutdown()
+            let groupResult = await running.result
+            await stack.cleanup()
             await events.stop()
-            await sentinelPool.close()
-            await apiPool.close()
+            if case .failure(let error) = groupResult { Issue.record("service group ended with \(error)") }
+            try outcome.get()
         }
     }
 
-    static func adapterFiles() -> [String] {
-        let folder = configFolder()
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        return files.filter { $0.hasSuffix(".yaml") }.sorted().map { "\(folder)/\($0)" }
+    /// A free loopback port (bound, read, released).
+    static func freePort() throws -> Int {
+        let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).wait()
+        defer { try? channel.close().wait() }
+        return try #require(channel.localAddress?.port)
     }
 
-    static func configFolder() -> String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("config/adapters").path
-    }
-
-    /// A shipped adapter configuration, adjusted the way DevCommand does.
-    static func adapterConfiguration(file: String, apiURL: String, brokers: String) throws -> AdapterConfiguration {
-        var configuration = try AdapterConfiguration.load(file: file, environment: [:])
-        configuration.api.url = apiURL
-        configuration.api.retryBase = .milliseconds(20)
-        configuration.api.retryMax = .milliseconds(300)
-        configuration.kafka.brokers = brokers
-        configuration.jobDuration = jobDuration
-        configuration.kafka.properties["session.timeout.ms"] = "6000"
-        configuration.kafka.properties["heartbeat.interval.ms"] = "500"
-        try configuration.validate()
-        return configuration
+    /// Waits until the API answers (it starts with the group, after its migrations).
+    func waitUntilServing() async throws {
+        let end = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < end {
+            if let reply = try? await request(.get, "/api/hyperfleet"), reply.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("the API did not start at \(apiURL)")
+        throw E2ETimedOut()
     }
 
     // MARK: HTTP
 
+    /// The Prometheus text the stack serves on its metrics port.
+    func metricsText() async throws -> String {
+        let response = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: "http://\(dev.host):\(dev.metricsPort)/metrics"), timeout: .seconds(10))
+        return String(buffer: try await response.body.collect(upTo: 16 << 20))
+    }
+
     func request(_ method: HTTPRequest.Method, _ path: String, json: String? = nil, contentType: String = "application/json") async throws -> E2EReply {
-        var headers: HTTPFields = [:]
-        if json != nil { headers[.contentType] = contentType }
-        let response = try await client.execute(uri: path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
-        return E2EReply(status: response.status.code, body: String(buffer: response.body))
+        var request = HTTPClientRequest(url: apiURL + path)
+        request.method = HTTPMethod(rawValue: method.rawValue)
+        if let json {
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(ByteBuffer(string: json))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 16 << 20)
+        return E2EReply(status: Int(response.status.code), body: String(buffer: body))
     }
 
     func createCluster(_ name: String, spec: String = #"{"region":"eu"}"#) async throws -> String {

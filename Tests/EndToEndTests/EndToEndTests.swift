@@ -5,8 +5,7 @@ import HyperFleetTestSupport
 import Testing
 
 /// The whole loop (API -> PostgreSQL -> Sentinel -> Kafka -> adapters -> API), in-process, on the
-/// real clock with shortened durations. Serialized: each test runs a full stack on a 2-core machine,
-/// and the stale-adapter gauge is process-wide.
+/// real clock with shortened durations. Serialized: each test runs a full stack on a 2-core machine.
 @Suite(.serialized)
 struct EndToEndTests {
     @Test func createdClusterAndNodePoolsBecomeReady() async throws {
@@ -71,7 +70,7 @@ struct EndToEndTests {
             // Retries happen, but backed off: with a 200 ms poll an unthrottled Sentinel would send ~30.
             #expect(retries.count >= 2, "failed_backoff events: \(retries.count)")
             #expect(retries.count <= 8, "failed_backoff events: \(retries.count)")
-            let base = h.settings.decisions.failedBackoffBase
+            let base = h.dev.failedBackoff.base
             let minimumGap = Double(base.components.seconds) + Double(base.components.attoseconds) / 1e18 * 0.9  // jitter >= 0.9
             for (earlier, later) in zip(times, times.dropFirst()) {
                 let gap = later.timeIntervalSince(earlier)
@@ -89,11 +88,11 @@ struct EndToEndTests {
             let cluster = try await h.createCluster("e2e-silent-dns", spec: #"{"region":"eu","simulate":{"dns":"silent"}}"#)
             let path = Paths.cluster(cluster)
             let sample = #"hyperfleet_sentinel_stale_adapters{resource_type="clusters",adapter="dns"}"#
-            // Polled: the gauge is process-wide, but this stack's Sentinel re-sets it every stale check.
+            // Polled through the stack's own /metrics endpoint (its registry serves every role).
             let end = ContinuousClock.now + .seconds(20)
             var gauge: Double?
             while ContinuousClock.now < end {
-                gauge = TestMetrics.value(sample)
+                gauge = TestMetrics.value(sample, in: try await h.metricsText())
                 if let gauge, gauge >= 1 { break }
                 try await Task.sleep(for: .milliseconds(100))
             }
