@@ -111,9 +111,9 @@ let package = Package(
             "HyperFleetOps", "HyperFleetJSON", "HyperFleetModel", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "HyperFleetModelTests", dependencies: ["HyperFleetModel", "HyperFleetJSON"]),
-        .testTarget(name: "TSLTests", dependencies: ["TSL"]),
+        .testTarget(name: "TSLTests", dependencies: ["TSL", "HyperFleetTestSupport"]),
         .testTarget(name: "TimingTests", dependencies: ["Timing"]),
-        .testTarget(name: "SentinelCoreTests", dependencies: ["SentinelCore", "HyperFleetModel", "Timing"]),
+        .testTarget(name: "SentinelCoreTests", dependencies: ["SentinelCore", "HyperFleetModel", "HyperFleetTestSupport", "Timing"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "PostgresTestSupport", "Timing"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "HyperFleetJSON", "HyperFleetTestSupport"]),
         .testTarget(name: "HyperFleetAuthTests", dependencies: [

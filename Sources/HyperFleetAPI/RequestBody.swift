@@ -24,6 +24,10 @@ enum RequestBodyReader {
             buffer = try await request.collectBody(upTo: limit)
         } catch is NIOTooManyBytesError {
             throw APIError(.payloadTooLarge, "request body is over the limit of \(limit) bytes")
+        } catch {
+            // The body stopped arriving: the connection closed, or went idle past server.idle_timeout.
+            // The client's fault, not the server's; an answer, if it can still be sent, says so.
+            throw APIError(.malformedBody, "the request body did not arrive completely")
         }
         return (Array(buffer.readableBytesView), mergePatch)
     }

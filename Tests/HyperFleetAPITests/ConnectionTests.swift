@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HyperFleetModel
 import HyperFleetStore
+import HyperFleetTestSupport
 import Logging
 import NIOCore
 import Postgres
@@ -58,8 +59,10 @@ struct ConnectionTests {
 
     /// With an idle timeout of 1 s: a connection that sends nothing, one that stops in the middle of a
     /// body, and a keep-alive connection after its answer are all closed, none before the second is up.
+    /// The stalled body is the client's failure: nothing is logged as an unexpected (server) error.
     @Test func idleAndStalledConnectionsAreClosedAfterTheIdleTimeout() async throws {
-        try await APIHarness.run(configure: { $0.idleTimeout = .seconds(1) }) { api in
+        let log = LogRecorder()
+        try await APIHarness.run(configure: { $0.idleTimeout = .seconds(1) }, serverLogger: log.logger) { api in
             let connection = RawConnection(port: try #require(api.client.port))
             let stalled = "POST /api/hyperfleet/v1/clusters HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
                 + "Content-Length: 100\r\n\r\n{\"kind\":"
@@ -74,6 +77,7 @@ struct ConnectionTests {
             // (The test client's own keep-alive connection is closed by now as well, so ask the database.)
             #expect(try await api.pool.query("SELECT count(*) AS n FROM clusters").first?.int("n") == 0)
         }
+        #expect(log.lines("unexpected error").isEmpty, "\(log.messages(atLeast: .error))")
     }
 
     /// More pipelined requests than the connection buffers before it stops reading: all answered, in order.

@@ -32,6 +32,7 @@ struct APIHarness: Sendable {
         nodePoolAdapters: [String] = ["validation", "hypershift"],
         authenticator: BearerAuthenticator? = nil,
         configure: (inout APIServerSettings) -> Void = { _ in },
+        serverLogger: Logger = logger,
         _ body: @Sendable (APIHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.withFresh { url in
@@ -42,7 +43,7 @@ struct APIHarness: Sendable {
                 var settings = APIServerSettings()
                 settings.port = 0
                 configure(&settings)
-                let app = buildAPIApplication(store: store, authenticator: authenticator, settings: settings, logger: logger)
+                let app = buildAPIApplication(store: store, authenticator: authenticator, settings: settings, logger: serverLogger)
                 try await app.test(.live) { client in
                     try await body(APIHarness(client: client, pool: pool, store: store, databaseURL: url))
                 }

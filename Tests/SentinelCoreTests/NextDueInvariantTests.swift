@@ -1,18 +1,7 @@
+import HyperFleetModel
+import HyperFleetTestSupport
 import Testing
 @testable import SentinelCore
-import HyperFleetModel
-
-/// Deterministic pseudo-random source (SplitMix64) so failures reproduce.
-private struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
 
 /// Checks, over many random situations, that `nextDueAt` is exactly the earliest publishing instant.
 @Suite("nextDueAt invariants")
@@ -43,7 +32,7 @@ struct NextDueInvariantTests {
 
     @Test("waiting: publishes exactly at nextDueAt, not a microsecond before")
     func waitingDecisions() throws {
-        var rng = SeededGenerator(state: 42)
+        var rng = SeededGenerator(seed: 42)
         var waiting = 0
         for _ in 0..<3_000 {
             let (snapshot, record, now) = randomSituation(&rng)
@@ -63,7 +52,7 @@ struct NextDueInvariantTests {
 
     @Test("publishing: nextDueAt matches the decision made right after recording")
     func publishingDecisions() throws {
-        var rng = SeededGenerator(state: 7)
+        var rng = SeededGenerator(seed: 7)
         var publishing = 0
         for _ in 0..<3_000 {
             let (snapshot, record, now) = randomSituation(&rng)
