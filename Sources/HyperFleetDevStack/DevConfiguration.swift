@@ -11,13 +11,19 @@ public struct DevConfiguration: Sendable {
     public var metricsPort = 9090
     public var sentinelHealthPort = 8081
     public var postgresPort = 55432
-    public var pollInterval: Duration = .seconds(1)
-    public var debounce: Duration = .milliseconds(500)
-    public var notReadyBackoff = (base: Duration.seconds(1), max: Duration.seconds(10))
-    public var failedBackoff = (base: Duration.seconds(2), max: Duration.seconds(30))
-    public var maxAgeReady: Duration = .seconds(60)
-    public var staleAdapterAfter: Duration = .seconds(120)
-    public var staleCheckInterval: Duration = .seconds(5)
+    /// The Sentinel's development timings; `config/dev.yaml` may set the same timing keys as
+    /// `config/sentinel.yaml` (`SentinelConfiguration.readTimings`).
+    public var sentinelTimings: SentinelConfiguration = {
+        var timings = SentinelConfiguration()
+        timings.pollInterval = .seconds(1)
+        timings.debounce = .milliseconds(500)
+        timings.notReadyBackoff = .init(base: .seconds(1), max: .seconds(10))
+        timings.failedBackoff = .init(base: .seconds(2), max: .seconds(30))
+        timings.maxAgeReady = .seconds(60)
+        timings.staleAdapterAfter = .seconds(120)
+        timings.staleCheckInterval = .seconds(5)
+        return timings
+    }()
     public var jobDuration: Duration = .milliseconds(200)
 
     public init() {}
@@ -31,15 +37,7 @@ public struct DevConfiguration: Sendable {
         c.metricsPort = try reader.int("metrics_port", default: c.metricsPort, range: 1...65535)
         c.sentinelHealthPort = try reader.int("sentinel_health_port", default: c.sentinelHealthPort, range: 1...65535)
         c.postgresPort = try reader.int("postgres_port", default: c.postgresPort, range: 1...65535)
-        c.pollInterval = try reader.duration("poll_interval", default: c.pollInterval)
-        c.debounce = try reader.duration("debounce", default: c.debounce)
-        c.notReadyBackoff.base = try reader.duration("not_ready_backoff_base", default: c.notReadyBackoff.base)
-        c.notReadyBackoff.max = try reader.duration("not_ready_backoff_max", default: c.notReadyBackoff.max)
-        c.failedBackoff.base = try reader.duration("failed_backoff_base", default: c.failedBackoff.base)
-        c.failedBackoff.max = try reader.duration("failed_backoff_max", default: c.failedBackoff.max)
-        c.maxAgeReady = try reader.duration("max_age_ready", default: c.maxAgeReady)
-        c.staleAdapterAfter = try reader.duration("stale_adapter_after", default: c.staleAdapterAfter)
-        c.staleCheckInterval = try reader.duration("stale_check_interval", default: c.staleCheckInterval)
+        try c.sentinelTimings.readTimings(from: reader)
         c.jobDuration = try reader.duration("job_duration", default: c.jobDuration)
         try reader.rejectUnknownKeys()
         return c
@@ -60,16 +58,9 @@ public struct DevConfiguration: Sendable {
 
     /// The Sentinel configuration of the dev stack: both types, these timings, this database and broker.
     public func sentinel(databaseURL: String, brokers: String) -> SentinelConfiguration {
-        var s = SentinelConfiguration()
+        var s = sentinelTimings
         s.database.url = databaseURL
         s.kafka.brokers = brokers
-        s.pollInterval = pollInterval
-        s.debounce = debounce
-        s.notReadyBackoff = .init(base: notReadyBackoff.base, max: notReadyBackoff.max)
-        s.failedBackoff = .init(base: failedBackoff.base, max: failedBackoff.max)
-        s.maxAgeReady = maxAgeReady
-        s.staleAdapterAfter = staleAdapterAfter
-        s.staleCheckInterval = staleCheckInterval
         s.claimLease = .seconds(30)
         s.kafka.properties = ["message.timeout.ms": "5000"]
         s.host = host

@@ -70,7 +70,7 @@ struct EndToEndTests {
             // Retries happen, but backed off: with a 200 ms poll an unthrottled Sentinel would send ~30.
             #expect(retries.count >= 2, "failed_backoff events: \(retries.count)")
             #expect(retries.count <= 8, "failed_backoff events: \(retries.count)")
-            let base = h.dev.failedBackoff.base
+            let base = h.dev.sentinelTimings.failedBackoff.base
             let minimumGap = Double(base.components.seconds) + Double(base.components.attoseconds) / 1e18 * 0.9  // jitter >= 0.9
             for (earlier, later) in zip(times, times.dropFirst()) {
                 let gap = later.timeIntervalSince(earlier)

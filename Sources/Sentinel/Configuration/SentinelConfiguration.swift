@@ -49,6 +49,20 @@ public struct SentinelConfiguration: Sendable {
 
     public init() {}
 
+    /// Reads the timing keys (`poll_interval`, the backoffs, `debounce`, `max_age_ready`, the stale
+    /// check) over the current values: `hyperfleet sentinel` and the dev stack's file share them.
+    public mutating func readTimings(from reader: ConfigReader) throws {
+        pollInterval = try reader.duration("poll_interval", default: pollInterval)
+        notReadyBackoff.base = try reader.duration("not_ready_backoff_base", default: notReadyBackoff.base)
+        notReadyBackoff.max = try reader.duration("not_ready_backoff_max", default: notReadyBackoff.max)
+        failedBackoff.base = try reader.duration("failed_backoff_base", default: failedBackoff.base)
+        failedBackoff.max = try reader.duration("failed_backoff_max", default: failedBackoff.max)
+        debounce = try reader.duration("debounce", default: debounce)
+        maxAgeReady = try reader.duration("max_age_ready", default: maxAgeReady)
+        staleAdapterAfter = try reader.duration("stale_adapter_after", default: staleAdapterAfter)
+        staleCheckInterval = try reader.duration("stale_check_interval", default: staleCheckInterval)
+    }
+
     public static func load(file: String?, environment: [String: String]) throws -> SentinelConfiguration {
         let reader = try ConfigReader(file: file, environment: environment, prefix: Self.environmentPrefix)
         var c = SentinelConfiguration()
@@ -68,17 +82,9 @@ public struct SentinelConfiguration: Sendable {
         }
         c.kafka.structuredMode = mode == "structured"
         c.kafka.source = try reader.string("kafka.source", default: c.kafka.source)
-        c.pollInterval = try reader.duration("poll_interval", default: c.pollInterval)
+        try c.readTimings(from: reader)
         c.batchSize = try reader.int("batch_size", default: c.batchSize, range: 1...100_000)
         c.claimLease = try reader.duration("claim_lease", default: c.claimLease)
-        c.notReadyBackoff.base = try reader.duration("not_ready_backoff_base", default: c.notReadyBackoff.base)
-        c.notReadyBackoff.max = try reader.duration("not_ready_backoff_max", default: c.notReadyBackoff.max)
-        c.failedBackoff.base = try reader.duration("failed_backoff_base", default: c.failedBackoff.base)
-        c.failedBackoff.max = try reader.duration("failed_backoff_max", default: c.failedBackoff.max)
-        c.debounce = try reader.duration("debounce", default: c.debounce)
-        c.maxAgeReady = try reader.duration("max_age_ready", default: c.maxAgeReady)
-        c.staleAdapterAfter = try reader.duration("stale_adapter_after", default: c.staleAdapterAfter)
-        c.staleCheckInterval = try reader.duration("stale_check_interval", default: c.staleCheckInterval)
         c.staleAlertEvents = try reader.bool("stale_alert_events", default: c.staleAlertEvents)
         c.publishRetry.base = try reader.duration("publish_retry.base", default: c.publishRetry.base)
         c.publishRetry.max = try reader.duration("publish_retry.max", default: c.publishRetry.max)
