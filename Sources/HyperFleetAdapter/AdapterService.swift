@@ -22,11 +22,8 @@ public struct AdapterService: Service {
 
     /// `exitOnCrash`: the `crash` behaviour exits the process (status 70); otherwise `run()` throws
     /// `AdapterCrashError` and a supervisor restarts the service. Metrics are created through
-    /// `metricsFactory` (the builders pass their role's; the global default is for callers not yet on them).
-    public init(
-        configuration: AdapterConfiguration, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory,
-        exitOnCrash: Bool
-    ) {
+    /// `metricsFactory` (the builders pass their role's).
+    public init(configuration: AdapterConfiguration, logger: Logger, metricsFactory: any MetricsFactory, exitOnCrash: Bool) {
         self.configuration = configuration
         var logger = logger
         logger[metadataKey: "adapter"] = "\(configuration.name)"
