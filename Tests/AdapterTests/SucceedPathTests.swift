@@ -5,7 +5,9 @@ import Testing
 @Suite struct SucceedPathTests {
     @Test func jobRunsThenReportsAvailableByItselfAndRepeatsDoNotFlip() async throws {
         try await AdapterHarness.run { h in
-            try await h.start(try h.configuration(file: "clusters-validation.yaml", jobDuration: .milliseconds(600)))
+            // Long enough that the first report is seen before the job reports its own end, also when
+            // the whole suite runs on two loaded cores (600 ms was not).
+            try await h.start(try h.configuration(file: "clusters-validation.yaml", jobDuration: .seconds(4)))
             let id = try await h.createCluster("succeed-one")
             let path = Paths.cluster(id)
             try await h.publish(cluster: id)

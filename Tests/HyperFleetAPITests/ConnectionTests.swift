@@ -284,7 +284,9 @@ struct ConnectionTests {
                     let answer = Task {
                         try await connection.exchange("GET /api/hyperfleet/v1/clusters/\(id) HTTP/1.1\r\nHost: test\r\n\r\n")
                     }
-                    try await Task.sleep(for: .milliseconds(300))
+                    // In flight means: the server's query waits for the lock (a fixed sleep was not enough
+                    // on a loaded machine: the shutdown then found the connection idle and closed it).
+                    try await HeldTableLock.waitForAWaiter(pool: pool)
                     await services.triggerGracefulShutdown()
                     try await Task.sleep(for: .milliseconds(300))
                     try await lock.release()

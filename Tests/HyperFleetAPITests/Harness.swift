@@ -168,4 +168,18 @@ struct HeldTableLock: Sendable {
         releaseSignal.yield()
         try await holder.value
     }
+
+    /// Waits until a query of another session waits for a lock in this database: a request that got
+    /// that far is in flight on the server, whatever the machine's load (up to 15 s).
+    static func waitForAWaiter(pool: PostgresPool) async throws {
+        for _ in 0..<300 {
+            let waiting = try await pool.query(
+                "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            ).first?.int("n") ?? 0
+            if waiting > 0 { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("no query came to wait for the held lock within 15 s")
+        throw CancellationError()
+    }
 }
