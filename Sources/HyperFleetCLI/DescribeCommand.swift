@@ -10,38 +10,21 @@ public struct DescribeCommand: AsyncParsableCommand {
         abstract: "Show a cluster or nodepool: fields, labels, spec, status, conditions and the adapters' reports.",
         discussion: "-o json prints {\"resource\": <the resource>, \"statuses\": <its adapter status list>} as the API returned them.")
 
-    @Argument(help: ArgumentHelp("cluster or nodepool.", valueName: "type"))
-    var type: ResourceTypeArgument
-
-    @Argument(help: ArgumentHelp("The resource's name or id.", valueName: "name-or-id"))
-    var name: String
-
-    @Option(help: ArgumentHelp("The nodepool's cluster (name or id).", valueName: "name-or-id"))
-    var cluster: String?
-
-    @Option(name: [.customShort("o"), .customLong("output")], help: "table (the description), json or yaml.")
-    var output: OutputFormat = .table
-
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var target: ResourceArguments
+    @OptionGroup var options: OutputOptions
 
     public init() {}
 
-    public func validate() throws {
-        if type.kind == .cluster, cluster != nil { throw ValidationError("--cluster applies to nodepools only") }
-    }
-
     public func run() async throws {
-        try await CLIContext.current.perform { (context: CLIContext) async throws(ClientError) in
-            let client = try connection.client(in: context)
-            let found = try await client.resolve(type.kind, name, cluster: cluster)
+        try await CLIContext.current.perform(on: target, options) { context, client, found throws(ClientError) in
             let statuses = try await client.statuses(found.ref)
-            switch output {
+            switch options.output {
             case .json:
                 context.output.print(#"{"resource":\#(found.document.text),"statuses":\#(statuses.text)}"#)
             case .yaml:
                 context.output.print(try YAMLRendering.render(.object(["resource": found.document.value, "statuses": statuses.value])))
             case .table:
-                let description = ResourceDescription(kind: type.kind, resource: found.document.value, statuses: statuses.items, now: Date())
+                let description = ResourceDescription(kind: target.kind, resource: found.document.value, statuses: statuses.items, now: Date())
                 context.output.print(description.render(width: context.terminalWidth))
             }
         }

@@ -28,9 +28,6 @@ public struct GetCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Nodepools of this cluster (name or id).", valueName: "name-or-id"))
     var cluster: String?
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: "table, json or yaml.")
-    var output: OutputFormat = .table
-
     @Flag(name: [.customShort("w"), .customLong("watch")], help: "Keep polling and print rows that change.")
     var watch = false
 
@@ -40,9 +37,11 @@ public struct GetCommand: AsyncParsableCommand {
     @Option(help: "The most resources one list shows (1 to 1000).")
     var limit: Int = 500
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var options: OutputOptions
 
     public init() {}
+
+    var output: OutputFormat { options.output }
 
     public func validate() throws {
         if type.kind == .cluster, cluster != nil { throw ValidationError("--cluster applies to nodepools only") }
@@ -56,7 +55,7 @@ public struct GetCommand: AsyncParsableCommand {
 
     public func run() async throws {
         try await CLIContext.current.perform { (context: CLIContext) async throws(ClientError) in
-            let client = try connection.client(in: context)
+            let client = try options.connection.client(in: context)
             if let name {
                 let found = try await client.resolve(type.kind, name, cluster: cluster)
                 try printResources([found.document.value], single: found.document, context: context)

@@ -20,10 +20,7 @@ public struct CreateCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The cluster of a nodepool (name or id).", valueName: "name-or-id"))
     var cluster: String?
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: "table (one line), json or yaml: what to print of the created resource.")
-    var output: OutputFormat = .table
-
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var options: OutputOptions
 
     public init() {}
 
@@ -39,7 +36,7 @@ public struct CreateCommand: AsyncParsableCommand {
             }
             // Only what a create takes; read-only fields of a copied resource would be a 400.
             let body = JSONValue.object(members.filter { ["kind", "name", "labels", "spec"].contains($0.key) })
-            let client = try connection.client(in: context)
+            let client = try options.connection.client(in: context)
             var clusterID: String?
             if kind == .nodePool {
                 guard let owner = cluster ?? HyperFleetClient.ownerClusterID(document) else {
@@ -50,7 +47,7 @@ public struct CreateCommand: AsyncParsableCommand {
                 throw .invalidInput("--cluster applies to a NodePool document only")
             }
             let created = try await client.create(kind, clusterID: clusterID, body: body)
-            try context.report(created, as: output, verb: "created")
+            try context.report(created, as: options.output, verb: "created")
         }
     }
 }
@@ -62,27 +59,16 @@ public struct PatchCommand: AsyncParsableCommand {
         abstract: "Change a cluster or nodepool with a JSON merge-patch.",
         discussion: #"Example: hyperfleet patch cluster demo -p '{"spec":{"region":"eu-west-1"},"labels":{"env":null}}'"#)
 
-    @Argument(help: ArgumentHelp("cluster or nodepool.", valueName: "type"))
-    var type: ResourceTypeArgument
-
-    @Argument(help: ArgumentHelp("The resource's name or id.", valueName: "name-or-id"))
-    var name: String
+    @OptionGroup var target: ResourceArguments
 
     @Option(name: [.customShort("p"), .customLong("patch")], help: ArgumentHelp("The merge-patch, a JSON object.", valueName: "json"))
     var patch: String
 
-    @Option(help: ArgumentHelp("The nodepool's cluster (name or id).", valueName: "name-or-id"))
-    var cluster: String?
-
-    @Option(name: [.customShort("o"), .customLong("output")], help: "table (one line), json or yaml.")
-    var output: OutputFormat = .table
-
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var options: OutputOptions
 
     public init() {}
 
     public func validate() throws {
-        if type.kind == .cluster, cluster != nil { throw ValidationError("--cluster applies to nodepools only") }
         let value: JSONValue
         do throws(JSONParseError) {
             value = try JSONValue.parse(patch)
@@ -93,12 +79,11 @@ public struct PatchCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        try await CLIContext.current.perform { (context: CLIContext) async throws(ClientError) in
-            guard let mergePatch = try? JSONValue.parse(patch) else { throw .invalidInput("-p: not valid JSON") }
-            let client = try connection.client(in: context)
-            let found = try await client.resolve(type.kind, name, cluster: cluster)
+        // validate() has parsed it already.
+        guard let mergePatch = try? JSONValue.parse(patch) else { throw ValidationError("-p: not valid JSON") }
+        try await CLIContext.current.perform(on: target, options) { context, client, found throws(ClientError) in
             let patched = try await client.patch(found.ref, mergePatch: mergePatch)
-            try context.report(patched, as: output, verb: "patched")
+            try context.report(patched, as: options.output, verb: "patched")
         }
     }
 }
@@ -113,35 +98,19 @@ public struct DeleteCommand: AsyncParsableCommand {
             that is already deleting removes it at once (for adapters that will never finish).
             """)
 
-    @Argument(help: ArgumentHelp("cluster or nodepool.", valueName: "type"))
-    var type: ResourceTypeArgument
-
-    @Argument(help: ArgumentHelp("The resource's name or id.", valueName: "name-or-id"))
-    var name: String
-
-    @Option(help: ArgumentHelp("The nodepool's cluster (name or id).", valueName: "name-or-id"))
-    var cluster: String?
+    @OptionGroup var target: ResourceArguments
 
     @Flag(help: "Remove a resource that is already deleting without waiting for its adapters.")
     var force = false
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: "table (one line), json or yaml.")
-    var output: OutputFormat = .table
-
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var options: OutputOptions
 
     public init() {}
 
-    public func validate() throws {
-        if type.kind == .cluster, cluster != nil { throw ValidationError("--cluster applies to nodepools only") }
-    }
-
     public func run() async throws {
-        try await CLIContext.current.perform { (context: CLIContext) async throws(ClientError) in
-            let client = try connection.client(in: context)
-            let found = try await client.resolve(type.kind, name, cluster: cluster)
+        try await CLIContext.current.perform(on: target, options) { context, client, found throws(ClientError) in
             let deleted = try await client.delete(found.ref, force: force)
-            try context.report(deleted, as: output, verb: force ? "removed" : "marked for deletion")
+            try context.report(deleted, as: options.output, verb: force ? "removed" : "marked for deletion")
         }
     }
 }
