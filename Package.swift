@@ -158,8 +158,10 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "HyperFleetCLITests", dependencies: [
-            "HyperFleetCLI", "HyperFleetClient", "HyperFleetAPI", "HyperFleetStore", "HyperFleetJSON", "Postgres", "PostgresTestSupport",
+            "HyperFleetCLI", "HyperFleetClient", "HyperFleetAPI", "HyperFleetAuth", "HyperFleetStore", "HyperFleetJSON", "Postgres",
+            "PostgresTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import HyperFleetAPI
+import HyperFleetAuth
 import HyperFleetCLI
 import HyperFleetClient
 import HyperFleetJSON
@@ -24,14 +25,14 @@ struct CLIHarness: Sendable {
         return logger
     }()
 
-    static func run(_ body: @Sendable (CLIHarness) async throws -> Void) async throws {
+    static func run(authenticator: BearerAuthenticator? = nil, _ body: @Sendable (CLIHarness) async throws -> Void) async throws {
         try await TestDatabase.withFresh { url in
             let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: url, poolSize: 4, connectTimeout: .seconds(20)), logger: logger)
             do {
                 try await Schema.prepare(pool: pool, clusterAdapters: ["validation", "dns"], nodePoolAdapters: ["validation"], logger: logger)
                 var settings = APIServerSettings()
                 settings.port = 0
-                let app = buildAPIApplication(store: ResourceStore(pool: pool, logger: logger), authenticator: nil, settings: settings, logger: logger)
+                let app = buildAPIApplication(store: ResourceStore(pool: pool, logger: logger), authenticator: authenticator, settings: settings, logger: logger)
                 try await app.test(.live) { testClient in
                     let port = try #require(testClient.port)
                     let server = "http://127.0.0.1:\(port)"
