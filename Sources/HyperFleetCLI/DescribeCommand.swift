@@ -74,7 +74,7 @@ struct ResourceDescription {
             return [field("type"), field("status"), field("observed_generation"), field("reason"),
                     ResourceRows.age(of: condition.at("last_transition_time")?.stringValue, now: now), field("message")]
         }
-        let adapters = statuses.map { status -> [String] in
+        let adapters = statuses.sorted { ($0.at("adapter")?.stringValue ?? "") < ($1.at("adapter")?.stringValue ?? "") }.map { status -> [String] in
             func condition(_ type: String) -> String {
                 status.at("conditions")?.arrayValue?.first { $0.at("type")?.stringValue == type }?.at("status")?.stringValue ?? "-"
             }

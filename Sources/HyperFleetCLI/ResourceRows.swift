@@ -11,8 +11,9 @@ enum ResourceRows {
         columns += [
             TableColumn(header: "ID", shrinkOrder: 3, minimumWidth: 10),
             TableColumn(header: "GENERATION", shrinkOrder: nil),
-            TableColumn(header: "PHASE", shrinkOrder: nil),
-            TableColumn(header: "AGE", shrinkOrder: nil),
+            // Room for "NotReady" and "119s", so a watch's later rows are not cut.
+            TableColumn(header: "PHASE", shrinkOrder: nil, reservedWidth: 8),
+            TableColumn(header: "AGE", shrinkOrder: nil, reservedWidth: 4),
             TableColumn(header: "LABELS", shrinkOrder: 0, minimumWidth: 6, optional: true),
         ]
         return columns

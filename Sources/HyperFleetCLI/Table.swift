@@ -6,6 +6,8 @@ struct TableColumn: Sendable, Equatable {
     var minimumWidth: Int = 8
     /// Left out altogether when the table does not fit even with every column shrunk.
     var optional = false
+    /// Room kept for values longer than the first rows' (a watch fixes widths at its first poll).
+    var reservedWidth = 0
 }
 
 /// Lays out rows in aligned columns no wider than the terminal, like `kubectl get`.
@@ -19,7 +21,7 @@ struct TableLayout: Sendable, Equatable {
     /// Widths that fit the rows' cells, narrowed to fit `maxWidth` where the columns allow it: shrinking
     /// first, then leaving out optional columns.
     init(columns: [TableColumn], rows: [[String]], maxWidth: Int) {
-        var widths = columns.map { $0.header.count }
+        var widths = columns.map { max($0.header.count, $0.reservedWidth) }
         for row in rows {
             for (index, cell) in row.enumerated() where index < widths.count {
                 widths[index] = max(widths[index], cell.count)

@@ -34,6 +34,14 @@ struct TableLayoutTests {
         #expect(layout.render(rows) == "NAME     PHASE\na-ver…   NotReady")
     }
 
+    @Test("a reserved width keeps room for longer values later: a watch's NotReady after Ready is not cut")
+    func reserved() {
+        let phase = [TableColumn(header: "PHASE", shrinkOrder: nil, reservedWidth: 8), TableColumn(header: "AGE", shrinkOrder: nil)]
+        let layout = TableLayout(columns: phase, rows: [["Ready", "1s"]], maxWidth: 120)
+        #expect(layout.widths == [8, 3])
+        #expect(layout.line(["NotReady", "5s"]) == "NotReady   5s")
+    }
+
     @Test("age: seconds, minutes, hours, days")
     func age() {
         #expect(ResourceRows.duration(59) == "59s")
