@@ -91,8 +91,20 @@ let package = Package(
         .target(name: "HyperFleetDevStack", dependencies: [
             "HyperFleetAPI", "HyperFleetAdapter", "HyperFleetConfig", "HyperFleetOps", "Sentinel",
         ]),
+        // The API's client (typed calls over AsyncHTTPClient) and the `hyperfleet get|describe|...` commands on it.
+        .target(name: "HyperFleetClient", dependencies: [
+            "HyperFleetJSON", "HyperFleetModel",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+        .target(name: "HyperFleetCLI", dependencies: [
+            "HyperFleetClient", "HyperFleetJSON", "HyperFleetModel",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
         .executableTarget(name: "hyperfleet", dependencies: [
-            "HyperFleetAPI", "HyperFleetAdapter", "HyperFleetConfig", "HyperFleetDevStack", "HyperFleetJSON", "HyperFleetOps",
+            "HyperFleetAPI", "HyperFleetCLI", "HyperFleetAdapter", "HyperFleetConfig", "HyperFleetDevStack", "HyperFleetJSON", "HyperFleetOps",
             "HyperFleetStore", "Kafka", "Sentinel",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -144,6 +156,14 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .testTarget(name: "HyperFleetCLITests", dependencies: [
+            "HyperFleetCLI", "HyperFleetClient", "HyperFleetAPI", "HyperFleetAuth", "HyperFleetStore", "HyperFleetJSON", "Postgres",
+            "PostgresTestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "HyperFleetAdapter", "HyperFleetConfig", "HyperFleetDevStack", "HyperFleetJSON", "HyperFleetModel", "HyperFleetOps", "HyperFleetTestSupport", "Kafka",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import HyperFleetCLI
 
 @main
 struct HyperFleet: AsyncParsableCommand {
@@ -9,6 +10,6 @@ struct HyperFleet: AsyncParsableCommand {
             The API serves clusters, nodepools and adapter status reports over PostgreSQL; `migrate` prepares \
             the database. Configuration comes from a YAML file, then HYPERFLEET_* environment variables, then flags.
             """,
-        subcommands: [APICommand.self, MigrateCommand.self, SentinelCommand.self, AdapterCommand.self, DevCommand.self]
+        subcommands: [APICommand.self, MigrateCommand.self, SentinelCommand.self, AdapterCommand.self, DevCommand.self] + ClientCommands.all
     )
 }
