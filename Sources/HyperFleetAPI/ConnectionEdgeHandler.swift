@@ -63,8 +63,11 @@ final class ConnectionEdgeHandler: ChannelDuplexHandler, RemovableChannelHandler
                 context.write(data, promise: promise)
                 sendContinue(context)
             case .forwardThenClose:
-                context.writeAndFlush(data, promise: promise)
-                context.close(promise: nil)
+                // Close once the answer is out: closing at once would drop it while the socket is full.
+                let written = promise ?? context.eventLoop.makePromise(of: Void.self)
+                let channel = context.channel
+                written.futureResult.whenComplete { _ in channel.close(promise: nil) }
+                context.writeAndFlush(data, promise: written)
             }
         }
     }
