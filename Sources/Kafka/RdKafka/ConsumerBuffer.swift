@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 
 /// The bounded hand-over of records from the consumer's poll thread to the application.
@@ -8,9 +9,7 @@ import Foundation
 final class ConsumerBuffer: @unchecked Sendable {
     // @unchecked: every field is guarded by `condition`.
     private let condition = NSCondition()
-    private var records: [KafkaConsumerMessage] = []
-    /// Index of the oldest record not yet taken (taking does not shift the array).
-    private var head = 0
+    private var records = Deque<KafkaConsumerMessage>()
     private let capacity: Int
     private var waiter: CheckedContinuation<KafkaConsumerMessage?, any Error>?
     /// Set once no more records will be delivered: `.success` for a normal end.
@@ -22,7 +21,7 @@ final class ConsumerBuffer: @unchecked Sendable {
         records.reserveCapacity(capacity)
     }
 
-    private var count: Int { records.count - head }
+    private var count: Int { records.count }
 
     /// Records waiting to be taken.
     var bufferedCount: Int {
@@ -66,8 +65,7 @@ final class ConsumerBuffer: @unchecked Sendable {
     /// Drops records of revoked partitions that the application has not taken yet.
     func discard(where shouldDiscard: (KafkaConsumerMessage) -> Bool) {
         condition.lock()
-        records = Array(records[head...].filter { !shouldDiscard($0) })
-        head = 0
+        records.removeAll(where: shouldDiscard)
         condition.broadcast()
         condition.unlock()
     }
@@ -78,13 +76,7 @@ final class ConsumerBuffer: @unchecked Sendable {
     func next() async throws -> KafkaConsumerMessage? {
         try await withCheckedThrowingContinuation { continuation in
             condition.lock()
-            if head < records.count {
-                let record = records[head]
-                head += 1
-                if head * 2 >= records.count {
-                    records.removeFirst(head)
-                    head = 0
-                }
+            if let record = records.popFirst() {
                 condition.broadcast()
                 condition.unlock()
                 continuation.resume(returning: record)
@@ -105,7 +97,6 @@ final class ConsumerBuffer: @unchecked Sendable {
         condition.lock()
         if end == nil { end = result }
         records.removeAll()
-        head = 0
         let waiting = waiter
         waiter = nil
         condition.broadcast()
