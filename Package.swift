@@ -163,7 +163,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "HyperFleetCLITests", dependencies: [
-            "HyperFleetCLI", "HyperFleetClient", "HyperFleetAPI", "HyperFleetAuth", "HyperFleetStore", "HyperFleetJSON", "Postgres",
+            "HyperFleetCLI", "HyperFleetClient", "HyperFleetAPI", "HyperFleetAuth", "HyperFleetStore", "HyperFleetJSON", "HyperFleetModel", "Postgres",
             "PostgresTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "JWTKit", package: "jwt-kit"),

@@ -67,7 +67,7 @@ public struct HyperFleetClient: Sendable {
     public init(server: String, token: String? = nil, timeout: TimeAmount = .seconds(30), http: HTTPClient = HyperFleetClient.processHTTPClient) {
         var base = server
         while base.hasSuffix("/") { base.removeLast() }
-        if base.hasSuffix("/api/hyperfleet/v1") { base.removeLast("/api/hyperfleet/v1".count) }
+        if base.hasSuffix(Paths.base) { base.removeLast(Paths.base.count) }
         self.server = base
         self.token = token.flatMap { $0.isEmpty ? nil : $0 }
         self.timeout = timeout
@@ -80,9 +80,9 @@ public struct HyperFleetClient: Sendable {
     public func list(_ kind: ResourceKind, clusterID: String? = nil, _ request: ListRequest = ListRequest()) async throws(ClientError) -> APIDocument {
         let collection: String
         switch (kind, clusterID) {
-        case (.cluster, _): collection = "/clusters"
-        case (.nodePool, let clusterID?): collection = "/clusters/\(clusterID)/nodepools"
-        case (.nodePool, nil): collection = "/nodepools"
+        case (.cluster, _): collection = Paths.base + "/clusters"
+        case (.nodePool, let clusterID?): collection = Paths.cluster(clusterID) + "/nodepools"
+        case (.nodePool, nil): collection = Paths.base + "/nodepools"
         }
         var query = [("page", String(request.page)), ("pageSize", String(request.pageSize))]
         if let search = request.search { query.append(("search", search)) }
@@ -97,8 +97,8 @@ public struct HyperFleetClient: Sendable {
     /// Creates a cluster, or a nodepool in `clusterID`, from a body with `name`, `labels`, `spec` (and `kind`).
     public func create(_ kind: ResourceKind, clusterID: String? = nil, body: JSONValue) async throws(ClientError) -> APIDocument {
         switch (kind, clusterID) {
-        case (.cluster, _): return try await send(.POST, "/clusters", body: body)
-        case (.nodePool, let clusterID?): return try await send(.POST, "/clusters/\(clusterID)/nodepools", body: body)
+        case (.cluster, _): return try await send(.POST, Paths.base + "/clusters", body: body)
+        case (.nodePool, let clusterID?): return try await send(.POST, Paths.cluster(clusterID) + "/nodepools", body: body)
         case (.nodePool, nil): throw .invalidInput("a nodepool is created in a cluster: name one")
         }
     }
@@ -124,7 +124,7 @@ public struct HyperFleetClient: Sendable {
         _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil,
         contentType: String = "application/json"
     ) async throws(ClientError) -> APIDocument {
-        var request = HTTPClientRequest(url: server + "/api/hyperfleet/v1" + path + Self.queryString(query))
+        var request = HTTPClientRequest(url: server + path + Self.queryString(query))
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: "hyperfleet-cli")

@@ -1,3 +1,5 @@
+import HyperFleetModel
+
 /// The two resource types the API serves, and where each one lives.
 public enum ResourceKind: String, Sendable, CaseIterable {
     case cluster
@@ -25,10 +27,11 @@ public enum ResourceRef: Sendable, Equatable {
         }
     }
 
+    /// The resource's path on the server (the API's own `Paths`).
     var path: String {
         switch self {
-        case .cluster(let id): return "/clusters/\(id)"
-        case .nodePool(let clusterID, let id): return "/clusters/\(clusterID)/nodepools/\(id)"
+        case .cluster(let id): return Paths.cluster(id)
+        case .nodePool(let clusterID, let id): return Paths.nodePool(clusterID: clusterID, id: id)
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HyperFleetCLI
 @testable import HyperFleetClient
 import HyperFleetJSON
+import HyperFleetModel
 import Testing
 
 @Suite("hyperfleet client commands against a real API")
@@ -65,7 +66,7 @@ struct CLICommandTests {
             ])).value
             let id = try #require(cluster.at("id")?.stringValue)
             let report = #"{"adapter":"dns","observed_generation":1,"observed_time":"\#(ISO8601DateFormatter().string(from: Date()))","conditions":[{"type":"Available","status":"True","reason":"Done","message":"records created"},{"type":"Applied","status":"True"},{"type":"Health","status":"True"}]}"#
-            _ = try await harness.client.send(.POST, "/clusters/\(id)/statuses", body: try JSONValue.parse(report))
+            _ = try await harness.client.send(.POST, Paths.cluster(id) + "/statuses", body: try JSONValue.parse(report))
 
             let run = await harness.cli(["describe", "cluster", "demo"])
             #expect(run.code == 0, "\(run.err)")
