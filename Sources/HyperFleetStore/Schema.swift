@@ -11,6 +11,8 @@ public enum Schema {
         Migration(version: 4, name: "adapter condition statuses stored for the sentinel's look", sql: sentinelLookV4),
         Migration(version: 5, name: "list totals reused until the next write", sql: listTotalsV5),
         Migration(version: 6, name: "JSON columns kept as text for reads", sql: documentTextV6),
+        Migration(version: 7, name: "reconcile controls and history", sql: reconcileControlsV7),
+        Migration(version: 8, name: "sentinel records for operators: settings, stuck episodes, reconciliation views", sql: sentinelOperationsV8),
     ]
 
     /// A list filtered on phase and labels counts its matches from the index alone (labels are
