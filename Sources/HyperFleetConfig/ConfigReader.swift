@@ -246,6 +246,7 @@ public enum DurationText {
             case "s": scale = 1
             case "m": scale = 60
             case "h": scale = 3600
+            case "d": scale = 86400
             default: return nil
             }
             total += .milliseconds(Int64((number * scale * 1000).rounded()))
@@ -255,6 +256,7 @@ public enum DurationText {
 
     public static func format(_ duration: Duration) -> String {
         let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        if milliseconds % 86_400_000 == 0, milliseconds != 0 { return "\(milliseconds / 86_400_000)d" }
         if milliseconds % 3_600_000 == 0, milliseconds != 0 { return "\(milliseconds / 3_600_000)h" }
         if milliseconds % 60_000 == 0, milliseconds != 0 { return "\(milliseconds / 60_000)m" }
         if milliseconds % 1000 == 0 { return "\(milliseconds / 1000)s" }

@@ -24,6 +24,10 @@ public struct SentinelSettings: Sendable {
     public var selectorJSON: String?
     public var staleAdapterAfter: Duration = .seconds(3600)
     public var staleAlertEvents = true
+    public var stuckAfter: Duration = .seconds(1800)
+    public var stuckDeleteAfter: Duration = .seconds(1800)
+    public var stuckAlertEvents = true
+    public var historyRetention: Duration = .seconds(7 * 86400)
     public init() {}
 }
 

@@ -11,5 +11,9 @@ struct ConfigTests {
         #expect(DurationText.parse("") == nil)
         #expect(DurationText.format(.seconds(300)) == "5m")
         #expect(DurationText.format(.milliseconds(1500)) == "1500ms")
+        #expect(DurationText.parse("7d") == .seconds(7 * 86400))
+        #expect(DurationText.parse("1d12h") == .seconds(36 * 3600))
+        #expect(DurationText.format(.seconds(7 * 86400)) == "7d")
+        #expect(DurationText.format(.seconds(36 * 3600)) == "36h")
     }
 }

@@ -38,6 +38,14 @@ public struct SentinelConfiguration: Sendable {
     public var staleAdapterAfter: Duration = .seconds(3600)
     public var staleCheckInterval: Duration = .seconds(30)
     public var staleAlertEvents = true
+    /// A resource not Ready at its generation for this long is stuck (OPERATIONS.md).
+    public var stuckAfter: Duration = .seconds(1800)
+    /// A resource deleting for this long is stuck.
+    public var stuckDeleteAfter: Duration = .seconds(1800)
+    public var stuckAlertEvents = true
+    /// History entries older than this are trimmed (the newest 100 per resource are kept within it).
+    public var historyRetention: Duration = .seconds(7 * 86400)
+    public var historyTrimInterval: Duration = .seconds(60)
     public var publishRetry = Backoff(base: .seconds(1), max: .seconds(30))
     /// Static sharding: only resources whose labels contain all of these.
     public var selector: [String: String] = [:]
@@ -61,6 +69,10 @@ public struct SentinelConfiguration: Sendable {
         maxAgeReady = try reader.duration("max_age_ready", default: maxAgeReady)
         staleAdapterAfter = try reader.duration("stale_adapter_after", default: staleAdapterAfter)
         staleCheckInterval = try reader.duration("stale_check_interval", default: staleCheckInterval)
+        stuckAfter = try reader.duration("stuck_after", default: stuckAfter)
+        stuckDeleteAfter = try reader.duration("stuck_delete_after", default: stuckDeleteAfter)
+        historyRetention = try reader.duration("history_retention", default: historyRetention)
+        historyTrimInterval = try reader.duration("history_trim_interval", default: historyTrimInterval)
     }
 
     public static func load(file: String?, environment: [String: String]) throws -> SentinelConfiguration {
@@ -86,6 +98,7 @@ public struct SentinelConfiguration: Sendable {
         c.batchSize = try reader.int("batch_size", default: c.batchSize, range: 1...100_000)
         c.claimLease = try reader.duration("claim_lease", default: c.claimLease)
         c.staleAlertEvents = try reader.bool("stale_alert_events", default: c.staleAlertEvents)
+        c.stuckAlertEvents = try reader.bool("stuck_alert_events", default: c.stuckAlertEvents)
         c.publishRetry.base = try reader.duration("publish_retry.base", default: c.publishRetry.base)
         c.publishRetry.max = try reader.duration("publish_retry.max", default: c.publishRetry.max)
         c.selector = try reader.stringMap("selector")
@@ -116,6 +129,12 @@ public struct SentinelConfiguration: Sendable {
         }
         if let problem = decisionSettings.problem() {
             throw ConfigError(key: String(problem.prefix { $0 != " " }), problem)
+        }
+        for (key, value) in [
+            ("stale_check_interval", staleCheckInterval), ("stuck_after", stuckAfter), ("stuck_delete_after", stuckDeleteAfter),
+            ("history_retention", historyRetention), ("history_trim_interval", historyTrimInterval),
+        ] where Microseconds.of(value) <= 0 {
+            throw ConfigError(key: key, "must be positive, got \(DurationText.format(value))")
         }
         if let problem = StaleAdapterSettingsCheck.problem(staleAdapterAfter: staleAdapterAfter, settings: decisionSettings) {
             throw ConfigError(key: "stale_adapter_after", problem)
@@ -193,6 +212,11 @@ extension SentinelConfiguration {
             stale_adapter_after: \(DurationText.format(staleAdapterAfter))
             stale_check_interval: \(DurationText.format(staleCheckInterval))
             stale_alert_events: \(staleAlertEvents)
+            stuck_after: \(DurationText.format(stuckAfter))
+            stuck_delete_after: \(DurationText.format(stuckDeleteAfter))
+            stuck_alert_events: \(stuckAlertEvents)
+            history_retention: \(DurationText.format(historyRetention))
+            history_trim_interval: \(DurationText.format(historyTrimInterval))
             publish_retry: {base: \(DurationText.format(publishRetry.base)), max: \(DurationText.format(publishRetry.max))}
             selector: \(selectorJSON ?? "{}")
             server:

@@ -15,6 +15,10 @@ extension SentinelConfiguration {
         settings.selectorJSON = selectorJSON
         settings.staleAdapterAfter = staleAdapterAfter
         settings.staleAlertEvents = staleAlertEvents
+        settings.stuckAfter = stuckAfter
+        settings.stuckDeleteAfter = stuckDeleteAfter
+        settings.stuckAlertEvents = stuckAlertEvents
+        settings.historyRetention = historyRetention
         return settings
     }
 }
