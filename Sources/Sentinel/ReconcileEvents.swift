@@ -34,7 +34,8 @@ struct ReconcileEvents: Sendable {
                 "id": .string(clusterID), "kind": .string("Cluster"), "href": .string(Paths.cluster(clusterID)),
             ])
         }
-        if reason == .deleted { data["deleted"] = .bool(true) }
+        // A reconcile request on a deleting resource pokes its deletion again (OPERATIONS.md).
+        if reason == .deleted || (reason == .requested && state.observation.deletedTime != nil) { data["deleted"] = .bool(true) }
         let event = CloudEvent(
             source: source, type: Self.eventType(type), time: time, subject: id, extensions: ["reason": reason.rawValue],
             data: Array(JSONValue.object(data).serialized().utf8))

@@ -79,6 +79,12 @@ public final class SentinelEngine: Sendable {
         self.replicaID = replicaID
     }
 
+    /// Writes the settings row of every watched type (what the reconciliation views need of this
+    /// replica's configuration); each replica does so at start-up, the last one wins.
+    public func writeSettings() async throws {
+        try await store.writeSettings(settings.types, settings: settings, by: replicaID, at: clock.now())
+    }
+
     /// One look at `type`: decide and claim in one transaction, then publish and record.
     @discardableResult
     public func look(_ type: WatchedType) async throws -> LookResult {
@@ -134,14 +140,15 @@ public final class SentinelEngine: Sendable {
                     // Claimed and due now: if this process dies, the claim expires and another picks it up.
                     writes.append(.init(
                         locked: row, attempts: decision.attempts, progressMark: decision.progressMark,
-                        nextDueAt: now, claimedBy: replicaID, claimExpiresAt: claimExpiry))
+                        nextDueAt: now, nextReason: reason, claimedBy: replicaID, claimExpiresAt: claimExpiry))
                     pending.append(PendingPublish(state: state, decision: decision, reason: reason, dueAt: min(state.dueAt ?? now, now)))
                 } else {
                     writes.append(.init(
-                        locked: row, attempts: decision.attempts, progressMark: decision.progressMark, nextDueAt: decision.nextDueAt))
+                        locked: row, attempts: decision.attempts, progressMark: decision.progressMark, nextDueAt: decision.nextDueAt,
+                        nextReason: decision.nextReason))
                 }
             }
-            try await store.writeLocked(type, writes, on: connection)
+            try await store.writeLocked(type, writes, now: now, on: connection)
             return (pending, result)
         }
     }
@@ -168,8 +175,9 @@ public final class SentinelEngine: Sendable {
                 // The decision assumed acknowledgement at its `now`; ask again with the real time.
                 let next = DecisionRules.decide(resource, record: record, now: acknowledgedAt, settings: settings.decisions)
                 writes.append(.init(
-                    id: resource.id, record: record, attempts: record.attempts, progressMark: record.progressMark,
-                    nextDueAt: next.publish == nil ? next.nextDueAt : acknowledgedAt + settings.decisions.debounce))
+                    id: resource.id, record: record,
+                    nextDueAt: next.publish == nil ? next.nextDueAt : acknowledgedAt + settings.decisions.debounce,
+                    nextReason: next.publish ?? next.nextReason, eventID: event.id))
                 metrics.published(type, reason: item.reason, lag: acknowledgedAt - item.dueAt)
             case .failure(let error):
                 failedIDs.append(resource.id)
@@ -178,7 +186,7 @@ public final class SentinelEngine: Sendable {
         }
         if !writes.isEmpty {
             try await store.pool.withTransaction { connection in
-                try await store.write(type, writes, on: connection)
+                try await store.write(type, writes, actor: replicaID, at: acknowledgedAt, on: connection)
             }
         }
         if !failedIDs.isEmpty {

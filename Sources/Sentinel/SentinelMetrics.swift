@@ -47,6 +47,12 @@ struct SentinelMetrics: Sendable {
             .record(Double(oldestAgeSeconds))
     }
 
+    /// Reconcile history entries removed by the trim (age or count).
+    func historyTrimmed(_ count: Int) {
+        guard count > 0 else { return }
+        Counter(label: "hyperfleet_sentinel_history_trimmed_total", factory: factory).increment(by: count)
+    }
+
     private static func nanoseconds(_ duration: Duration) -> Int64 {
         duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
     }

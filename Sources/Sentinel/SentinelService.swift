@@ -56,16 +56,18 @@ public struct SentinelService: Service {
     let pollInterval: Duration
     let staleCheckInterval: Duration
     let shutdownTimeout: Duration
+    let historyTrimInterval: Duration
 
     public init(
         engine: SentinelEngine, listenConfiguration: PostgresConfiguration, pollInterval: Duration, staleCheckInterval: Duration,
-        shutdownTimeout: Duration
+        shutdownTimeout: Duration, historyTrimInterval: Duration = .seconds(60)
     ) {
         self.engine = engine
         self.listenConfiguration = listenConfiguration
         self.pollInterval = pollInterval
         self.staleCheckInterval = staleCheckInterval
         self.shutdownTimeout = shutdownTimeout
+        self.historyTrimInterval = historyTrimInterval
     }
 
     public func run() async throws {
@@ -94,6 +96,27 @@ public struct SentinelService: Service {
                 try? await Task.sleep(for: staleCheckInterval)
             }
         }
+        // The settings row the reconciliation views read (retried until the database answers), then
+        // the history trim every history_trim_interval.
+        let trimmer = HistoryTrimmer(engine: engine)
+        let historyTrimInterval = self.historyTrimInterval
+        let maintenance = Task {
+            var settingsWritten = false
+            while !Task.isCancelled {
+                if !settingsWritten {
+                    do {
+                        try await engine.writeSettings()
+                        settingsWritten = true
+                    } catch {
+                        logger.warning("could not write the settings row; retrying", metadata: ["error": "\(error)"])
+                    }
+                }
+                do { try await trimmer.trim() } catch {
+                    logger.warning("history trim failed", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: settingsWritten ? historyTrimInterval : min(historyTrimInterval, .seconds(2)))
+            }
+        }
         let probes = Task {
             while !Task.isCancelled {
                 engine.metrics.brokerUp(await engine.producer.isBrokerReachable(timeout: .seconds(2)))
@@ -104,6 +127,7 @@ public struct SentinelService: Service {
         defer {
             listener.cancel()
             staleChecks.cancel()
+            maintenance.cancel()
             probes.cancel()
         }
         logger.info("sentinel started", metadata: ["types": "\(types.map(\.rawValue))", "replica": "\(engine.replicaID)"])

@@ -34,7 +34,8 @@ public func buildSentinelServices(configuration: SentinelConfiguration, telemetr
     }
     let sentinel = SentinelService(
         engine: engine, listenConfiguration: configuration.database.postgres, pollInterval: configuration.pollInterval,
-        staleCheckInterval: configuration.staleCheckInterval, shutdownTimeout: configuration.shutdownTimeout)
+        staleCheckInterval: configuration.staleCheckInterval, shutdownTimeout: configuration.shutdownTimeout,
+        historyTrimInterval: configuration.historyTrimInterval)
     var services: [any Service] = [
         buildHealthApplication(host: configuration.host, port: configuration.healthPort, readiness: readiness, logger: logger)
     ]

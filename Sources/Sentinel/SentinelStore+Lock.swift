@@ -56,21 +56,24 @@ extension SentinelStore {
     /// The record columns the locking `SELECT` returns, named as `LockedRecordColumns` reads them.
     static let recordColumns = """
         s.resource_id, s.ctid AS tid, s.published_generation, \(micros("s.published_at")) AS published, s.published_reason,
-            s.attempts, s.progress_mark, s.next_due_at, \(micros("s.next_due_at")) AS due
+            s.attempts, s.progress_mark, s.next_due_at, \(micros("s.next_due_at")) AS due, s.served_request_seq
         """
 
     /// Wraps a locking `SELECT` of `recordColumns` so that the same statement also returns each
-    /// record's resource row: one round trip and one index lookup fewer per row than reading them apart.
+    /// record's resource row and the operator's controls (request_seq, paused): one round trip and one
+    /// index lookup fewer per row than reading them apart.
     static func lockedWithResources(_ type: WatchedType, locking: String, orderedByDue: Bool = false) -> String {
         """
         WITH locked AS MATERIALIZED (
             \(locking)
         )
         SELECT l.resource_id, l.tid::text AS tid, l.published_generation, l.published, l.published_reason, l.attempts,
-            l.progress_mark, l.due, r.id AS resource_row_id, r.generation, \(micros("r.created_time")) AS created,
+            l.progress_mark, l.due, l.served_request_seq, coalesce(c.request_seq, 0) AS request_seq,
+            coalesce(c.paused, false) AS paused, r.id AS resource_row_id, r.generation, \(micros("r.created_time")) AS created,
             \(micros("r.deleted_time")) AS deleted, r.status_phase, \(micros("r.status_last_transition_time")) AS last_transition,
             \(micros("r.status_last_updated_time")) AS last_updated\(type == .nodepools ? ", r.cluster_id" : "")
-        FROM locked l LEFT JOIN \(type.rawValue) r ON r.id = l.resource_id\(orderedByDue ? "\nORDER BY l.next_due_at" : "")
+        FROM locked l LEFT JOIN \(type.rawValue) r ON r.id = l.resource_id
+        LEFT JOIN hyperfleet_reconcile_controls c ON c.resource_type = '\(type.rawValue)' AND c.resource_id = l.resource_id\(orderedByDue ? "\nORDER BY l.next_due_at" : "")
         """
     }
 
@@ -86,7 +89,8 @@ extension SentinelStore {
 /// thousands of rows, so no name lookup per value).
 private struct LockedRecordColumns {
     let type: WatchedType
-    let id, tid, publishedGeneration, published, publishedReason, attempts, progressMark, due: PostgresColumn
+    let id, tid, publishedGeneration, published, publishedReason, attempts, progressMark, due, servedRequestSeq: PostgresColumn
+    let requestSeq, paused: PostgresColumn
     let resourceRowID, generation, created, deleted, phase, lastTransition, lastUpdated: PostgresColumn
     /// Nodepools only.
     let clusterID: PostgresColumn?
@@ -101,6 +105,9 @@ private struct LockedRecordColumns {
         attempts = try result.column("attempts")
         progressMark = try result.column("progress_mark")
         due = try result.column("due")
+        servedRequestSeq = try result.column("served_request_seq")
+        requestSeq = try result.column("request_seq")
+        paused = try result.column("paused")
         resourceRowID = try result.column("resource_row_id")
         generation = try result.column("generation")
         created = try result.column("created")
@@ -119,7 +126,8 @@ private struct LockedRecordColumns {
         {
             record = PublishRecord(
                 publishedGeneration: generationPublished, publishedAt: Timestamp(microsecondsSinceEpoch: publishedAt), publishedReason: reason,
-                attempts: Int(try row.int(attempts)), progressMark: try row.text(progressMark))
+                attempts: Int(try row.int(attempts)), progressMark: try row.text(progressMark),
+                servedRequestSeq: try row.int(servedRequestSeq))
         }
         var resource: ResourceObservation?
         if row[resourceRowID] != nil {
@@ -129,7 +137,8 @@ private struct LockedRecordColumns {
                 deletedTime: try row.optionalInt(deleted).map(Timestamp.init(microsecondsSinceEpoch:)),
                 phase: Phase(rawValue: try row.text(phase)) ?? .notReady,
                 lastTransitionTime: Timestamp(microsecondsSinceEpoch: try row.int(lastTransition)),
-                lastUpdatedTime: Timestamp(microsecondsSinceEpoch: try row.int(lastUpdated)))
+                lastUpdatedTime: Timestamp(microsecondsSinceEpoch: try row.int(lastUpdated)),
+                requestSeq: try row.int(requestSeq), paused: row[paused] == "t")
         }
         return LockedRecord(
             id: resourceID, tid: try row.text(tid), record: record,

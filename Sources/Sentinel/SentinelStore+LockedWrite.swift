@@ -10,6 +10,8 @@ extension SentinelStore {
         var attempts: Int
         var progressMark: String
         var nextDueAt: Timestamp?
+        /// The rule due at `nextDueAt`; for a claimed publish, the reason being published.
+        var nextReason: Reason?
         /// Set while a publish is in flight.
         var claimedBy: String?
         var claimExpiresAt: Timestamp?
@@ -19,18 +21,21 @@ extension SentinelStore {
     /// `ctid` (no index lookup, no speculative insert: measured in benchmarks/SENTINEL-RESULTS.md).
     /// The id check guards against a stale ctid; a mismatch fails the look's transaction.
     ///
+    /// `next_reason` and `decided_at` (= `now`) are for the reconciliation view; no index covers them.
+    ///
     /// A claim keeps a `next_due_at` that is already due (the row is due again when the claim
     /// expires either way): with no indexed column changed, the update is HOT (no index entries, and
     /// room on the page thanks to the table's fillfactor, migration 4), about 3x cheaper.
-    func writeLocked(_ type: WatchedType, _ writes: [LockedWrite], on connection: PostgresConnection) async throws {
+    func writeLocked(_ type: WatchedType, _ writes: [LockedWrite], now: Timestamp, on connection: PostgresConnection) async throws {
         guard !writes.isEmpty else { return }
         let result = try await connection.query(
             """
             UPDATE sentinel_records AS s SET attempts = w.attempts, progress_mark = w.mark,
                 next_due_at = CASE WHEN w.claimed_by IS NOT NULL AND s.next_due_at <= w.due THEN s.next_due_at ELSE w.due END,
-                claimed_by = w.claimed_by, claim_expires_at = w.claim_expires
-            FROM unnest($2::tid[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::text[], $8::timestamptz[])
-                AS w(tid, id, attempts, mark, due, claimed_by, claim_expires)
+                claimed_by = w.claimed_by, claim_expires_at = w.claim_expires, next_reason = w.next_reason,
+                decided_at = $10::timestamptz
+            FROM unnest($2::tid[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::text[], $8::timestamptz[], $9::text[])
+                AS w(tid, id, attempts, mark, due, claimed_by, claim_expires, next_reason)
             WHERE s.ctid = w.tid AND s.resource_type = $1 AND s.resource_id = w.id
             """,
             [
@@ -42,6 +47,8 @@ extension SentinelStore {
                 SQLArray.literal(writes.map { $0.nextDueAt?.rfc3339 }),
                 SQLArray.literal(writes.map(\.claimedBy)),
                 SQLArray.literal(writes.map { $0.claimExpiresAt?.rfc3339 }),
+                SQLArray.literal(writes.map { $0.nextReason?.rawValue }),
+                now.rfc3339,
             ])
         guard result.affectedRows == writes.count else {
             throw PostgresError(

@@ -75,46 +75,62 @@ struct SentinelStore: Sendable {
         return Set(try rows.map { try $0.text("id") })
     }
 
-    /// One row of a batched record write.
+    /// One row of a batched record write: an acknowledged publish.
     struct RecordWrite: Sendable {
         var id: String
-        var record: PublishRecord?
-        var attempts: Int
-        var progressMark: String
+        var record: PublishRecord
         var nextDueAt: Timestamp?
-        /// Set while a publish is in flight.
-        var claimedBy: String?
-        var claimExpiresAt: Timestamp?
+        /// The rule due at `nextDueAt`.
+        var nextReason: Reason?
+        /// The published CloudEvent's id (`last_event_id`, and the history entry's `event_id`).
+        var eventID: String
     }
 
-    /// Writes many records in one statement.
-    func write(_ type: WatchedType, _ writes: [RecordWrite], on connection: PostgresConnection) async throws {
+    /// Records acknowledged publishes in one statement: each record (claim released, the request
+    /// sequence it served, the event id, the next decision) and one `event` history entry per publish
+    /// for resources that still exist. The resource rows are read `FOR KEY SHARE`, so a concurrent
+    /// DELETE (whose trigger removes the history) is waited for rather than outlived by an entry.
+    func write(_ type: WatchedType, _ writes: [RecordWrite], actor: String, at decidedAt: Timestamp, on connection: PostgresConnection) async throws {
         guard !writes.isEmpty else { return }
         _ = try await connection.query(
             """
-            INSERT INTO sentinel_records AS s (resource_type, resource_id, published_generation, published_at, published_reason,
-                attempts, progress_mark, next_due_at, claimed_by, claim_expires_at)
-            SELECT $1, w.id, w.generation, w.published, w.reason, w.attempts, w.mark, w.due, w.claimed_by, w.claim_expires
-            FROM unnest($2::text[], $3::bigint[], $4::timestamptz[], $5::text[], $6::int[], $7::text[], $8::timestamptz[],
-                        $9::text[], $10::timestamptz[])
-                AS w(id, generation, published, reason, attempts, mark, due, claimed_by, claim_expires)
-            ON CONFLICT (resource_type, resource_id) DO UPDATE SET
-                published_generation = EXCLUDED.published_generation, published_at = EXCLUDED.published_at,
-                published_reason = EXCLUDED.published_reason, attempts = EXCLUDED.attempts,
-                progress_mark = EXCLUDED.progress_mark, next_due_at = EXCLUDED.next_due_at,
-                claimed_by = EXCLUDED.claimed_by, claim_expires_at = EXCLUDED.claim_expires_at
+            WITH w AS MATERIALIZED (
+                SELECT * FROM unnest($2::text[], $3::bigint[], $4::timestamptz[], $5::text[], $6::int[], $7::text[], $8::timestamptz[],
+                                     $9::bigint[], $10::text[], $11::text[])
+                    AS w(id, generation, published, reason, attempts, mark, due, served, event_id, next_reason)
+            ), recorded AS (
+                INSERT INTO sentinel_records AS s (resource_type, resource_id, published_generation, published_at, published_reason,
+                    attempts, progress_mark, next_due_at, claimed_by, claim_expires_at, served_request_seq, last_event_id, next_reason,
+                    decided_at)
+                SELECT $1, w.id, w.generation, w.published, w.reason, w.attempts, w.mark, w.due, NULL, NULL, w.served, w.event_id,
+                    w.next_reason, $13::timestamptz
+                FROM w
+                ON CONFLICT (resource_type, resource_id) DO UPDATE SET
+                    published_generation = EXCLUDED.published_generation, published_at = EXCLUDED.published_at,
+                    published_reason = EXCLUDED.published_reason, attempts = EXCLUDED.attempts,
+                    progress_mark = EXCLUDED.progress_mark, next_due_at = EXCLUDED.next_due_at,
+                    claimed_by = NULL, claim_expires_at = NULL, served_request_seq = EXCLUDED.served_request_seq,
+                    last_event_id = EXCLUDED.last_event_id, next_reason = EXCLUDED.next_reason, decided_at = EXCLUDED.decided_at
+            )
+            INSERT INTO hyperfleet_reconcile_history (resource_type, resource_id, at, action, reason, actor, event_id, generation)
+            SELECT $1, w.id, w.published, 'event', w.reason, $12, w.event_id, w.generation
+            FROM w
+            WHERE w.id IN (SELECT r.id FROM \(type.rawValue) r WHERE r.id = ANY($2::text[]) FOR KEY SHARE)
             """,
             [
                 type.rawValue,
                 SQLArray.literal(writes.map(\.id)),
-                SQLArray.literal(writes.map { $0.record.map { String($0.publishedGeneration) } }),
-                SQLArray.literal(writes.map { $0.record?.publishedAt.rfc3339 }),
-                SQLArray.literal(writes.map { $0.record?.publishedReason.rawValue }),
-                SQLArray.literal(writes.map { String($0.attempts) }),
-                SQLArray.literal(writes.map(\.progressMark)),
+                SQLArray.literal(writes.map { String($0.record.publishedGeneration) }),
+                SQLArray.literal(writes.map { $0.record.publishedAt.rfc3339 }),
+                SQLArray.literal(writes.map { $0.record.publishedReason.rawValue }),
+                SQLArray.literal(writes.map { String($0.record.attempts) }),
+                SQLArray.literal(writes.map(\.record.progressMark)),
                 SQLArray.literal(writes.map { $0.nextDueAt?.rfc3339 }),
-                SQLArray.literal(writes.map(\.claimedBy)),
-                SQLArray.literal(writes.map { $0.claimExpiresAt?.rfc3339 }),
+                SQLArray.literal(writes.map { String($0.record.servedRequestSeq) }),
+                SQLArray.literal(writes.map(\.eventID)),
+                SQLArray.literal(writes.map { $0.nextReason?.rawValue }),
+                actor,
+                decidedAt.rfc3339,
             ])
     }
 

@@ -157,7 +157,7 @@ struct LookBenchmark {
              """
              WITH locked AS MATERIALIZED (
                  SELECT s.resource_id, s.ctid AS tid, s.published_generation, \(micros("s.published_at")) AS published, s.published_reason,
-                     s.attempts, s.progress_mark, s.next_due_at, \(micros("s.next_due_at")) AS due
+                     s.attempts, s.progress_mark, s.next_due_at, \(micros("s.next_due_at")) AS due, s.served_request_seq
                  FROM sentinel_records s
                  WHERE s.resource_type = 'clusters' AND s.next_due_at <= \(now)
                    AND (s.claimed_by IS NULL OR s.claim_expires_at < \(now))
@@ -165,9 +165,11 @@ struct LookBenchmark {
                  FOR UPDATE OF s SKIP LOCKED
              )
              SELECT l.resource_id, l.tid::text, l.published_generation, l.published, l.published_reason, l.attempts, l.progress_mark,
-                 l.due, r.id, r.generation, \(micros("r.created_time")), \(micros("r.deleted_time")), r.status_phase,
+                 l.due, l.served_request_seq, coalesce(c.request_seq, 0), coalesce(c.paused, false), r.id, r.generation,
+                 \(micros("r.created_time")), \(micros("r.deleted_time")), r.status_phase,
                  \(micros("r.status_last_transition_time")), \(micros("r.status_last_updated_time"))
              FROM locked l LEFT JOIN clusters r ON r.id = l.resource_id
+             LEFT JOIN hyperfleet_reconcile_controls c ON c.resource_type = 'clusters' AND c.resource_id = l.resource_id
              ORDER BY l.next_due_at
              """),
             ("load adapter statuses (SentinelStore.states; stored condition columns, migration 4)",
@@ -187,7 +189,8 @@ struct LookBenchmark {
              """
              UPDATE sentinel_records AS s SET attempts = 0, progress_mark = '0123456789abcdef',
                  next_due_at = CASE WHEN s.next_due_at <= \(now) THEN s.next_due_at ELSE \(now) END,
-                 claimed_by = 'bench', claim_expires_at = \(now) + interval '30 seconds'
+                 claimed_by = 'bench', claim_expires_at = \(now) + interval '30 seconds', next_reason = 'not_ready_backoff',
+                 decided_at = \(now)
              FROM (SELECT ctid AS tid, resource_id AS id FROM sentinel_records
                    WHERE resource_type = 'clusters' AND resource_id = ANY(\(list))) AS w
              WHERE s.ctid = w.tid AND s.resource_type = 'clusters' AND s.resource_id = w.id

@@ -14,9 +14,15 @@ import Synchronization
 /// Sentinel has recorded the acknowledged event (its `sentinel_records.published_at` is set,
 /// polled every 1 ms on a separate connection), and, as a second figure, until a KafkaConsumer
 /// already subscribed to the topic has received the event.
+///
+/// Then reconcile-now (OPERATIONS.md) on the same service: `requests` reconcile requests one at a
+/// time, each the controls UPSERT the API commits (its trigger writes the change row and NOTIFY),
+/// over the clusters just created; per request the time from the call until the Sentinel has
+/// recorded an acknowledged event that served it (`served_request_seq` reached the request's seq).
 struct ReactionBenchmark {
     var admin: String
     var creations: Int
+    var requests = 0
     var adapters: [String]
     var keep: Bool
     var logger: Logger
@@ -26,6 +32,8 @@ struct ReactionBenchmark {
         var consumed: Sample
         var createCall: Sample
         var timeouts: Int
+        var reconcile = Sample()
+        var reconcileTimeouts = 0
     }
 
     func run() async throws -> Result {
@@ -89,7 +97,18 @@ struct ReactionBenchmark {
                 for (id, start) in starts {
                     if let at = await arrivals.wait(for: id, within: .seconds(5)) { consumed.add(at - start) }
                 }
-                outcome = .success(Result(recorded: recorded, consumed: consumed, createCall: createCall, timeouts: timeouts))
+                var result = Result(recorded: recorded, consumed: consumed, createCall: createCall, timeouts: timeouts)
+                for index in 0..<(starts.isEmpty ? 0 : requests) {
+                    let id = starts[index % starts.count].id
+                    let start = ContinuousClock.now
+                    let seq = try await requestReconcile(apiPool, id: id)
+                    if let at = try await waitServed(watchPool, id: id, seq: seq, within: .seconds(10)) {
+                        result.reconcile.add(at - start)
+                    } else {
+                        result.reconcileTimeouts += 1
+                    }
+                }
+                outcome = .success(result)
             } catch {
                 outcome = .failure(error)
             }
@@ -107,11 +126,42 @@ struct ReactionBenchmark {
         say("   consumed: p50 \(Format.ms(result.consumed.median)) ms, p90 \(Format.ms(result.consumed.percentile(90))) ms, "
             + "p99 \(Format.ms(result.consumed.percentile(99))) ms, max \(Format.ms(result.consumed.max)) ms (\(result.consumed.count) of \(creations))")
         say("   the createCluster call itself: p50 \(Format.ms(result.createCall.median)) ms, p99 \(Format.ms(result.createCall.percentile(99))) ms")
+        if requests > 0 {
+            say("   reconcile-now, \(Format.int(requests)) requests one at a time (controls UPSERT committed -> served_request_seq recorded):")
+            say("     p50 \(Format.ms(result.reconcile.median)) ms, p90 \(Format.ms(result.reconcile.percentile(90))) ms, "
+                + "p99 \(Format.ms(result.reconcile.percentile(99))) ms, max \(Format.ms(result.reconcile.max)) ms (\(result.reconcile.count) of \(requests); \(result.reconcileTimeouts) timed out after 10 s)")
+        }
         return result
     }
 
     private func create(_ store: ResourceStore, name: String) async throws -> Cluster {
         try await store.createCluster(ResourceCreate(name: name, spec: ["region": .string("eu-west-1")], labels: ["env": "bench"]), by: "bench@example.com")
+    }
+
+    /// `POST .../reconcile` as the API writes it: the controls UPSERT; returns the new `request_seq`.
+    private func requestReconcile(_ pool: PostgresPool, id: String) async throws -> Int64 {
+        let rows = try await pool.query(
+            """
+            INSERT INTO hyperfleet_reconcile_controls AS c (resource_type, resource_id, request_seq, requested_at, requested_by)
+            VALUES ('clusters', $1, 1, now(), 'bench@example.com')
+            ON CONFLICT (resource_type, resource_id) DO UPDATE SET request_seq = c.request_seq + 1,
+                requested_at = EXCLUDED.requested_at, requested_by = EXCLUDED.requested_by, request_reason = NULL
+            RETURNING request_seq
+            """, [id])
+        return try rows.first?.int("request_seq") ?? 0
+    }
+
+    /// Polls the record every 1 ms until an acknowledged event served request `seq`; nil after `within`.
+    private func waitServed(_ pool: PostgresPool, id: String, seq: Int64, within: Duration) async throws -> ContinuousClock.Instant? {
+        let deadline = ContinuousClock.now + within
+        while ContinuousClock.now < deadline {
+            let rows = try await pool.query(
+                "SELECT 1 FROM sentinel_records WHERE resource_type = 'clusters' AND resource_id = $1 AND served_request_seq >= $2::bigint",
+                [id, String(seq)])
+            if !rows.isEmpty { return ContinuousClock.now }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        return nil
     }
 
     /// Polls the record every 1 ms; the instant it was first seen recorded, or nil after `within`.

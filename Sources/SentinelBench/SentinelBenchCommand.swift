@@ -38,6 +38,9 @@ struct SentinelBenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Sequential creations of the reaction benchmark.")
     var creations = 1_000
 
+    @Option(name: .long, help: "Sequential reconcile-now requests after the creations of the reaction benchmark (0: none).")
+    var reconcileRequests = 1_000
+
     @Option(name: .long, help: "Due clusters of the throughput benchmark.")
     var throughputResources = 10_000
 
@@ -77,7 +80,7 @@ struct SentinelBenchCommand: AsyncParsableCommand {
         let version = try await BenchDatabase.adminVersion(databaseURL, logger: logger)
         say("postgresql  \(version)")
         say("parameters  look: \(Format.int(largeClusters)) and \(Format.int(smallClusters)) clusters, \(Format.int(due)) due, \(lookRepetitions) reps, batch \(lookBatchSize);")
-        say("            reaction: \(Format.int(creations)) creations; throughput: \(Format.int(throughputResources)) due, batches \(batchSize.map(String.init).joined(separator: "/")), \(throughputRuns) run(s);")
+        say("            reaction: \(Format.int(creations)) creations, \(Format.int(reconcileRequests)) reconcile requests; throughput: \(Format.int(throughputResources)) due, batches \(batchSize.map(String.init).joined(separator: "/")), \(throughputRuns) run(s);")
         say("            rules: \(Format.int(simulatedResources)) NotReady + \(Format.int(simulatedResources)) Ready-stale, 1 simulated hour;")
         say("            required cluster adapters \(adapters.joined(separator: ",")), adapter status rows \(statuses ? "yes" : "no")")
         say()
@@ -117,13 +120,21 @@ struct SentinelBenchCommand: AsyncParsableCommand {
             }
         }
         if parts.contains(.reaction) {
-            let result = try await ReactionBenchmark(admin: databaseURL, creations: creations, adapters: adapters, keep: keepDatabases, logger: logger).run()
+            let result = try await ReactionBenchmark(
+                admin: databaseURL, creations: creations, requests: reconcileRequests, adapters: adapters, keep: keepDatabases, logger: logger
+            ).run()
             say()
             let p99 = result.recorded.percentile(99)
             summary.append("create -> recorded (\(Format.int(result.recorded.count)))".padding(toLength: 33, withPad: " ", startingAt: 0)
                 + "p50 \(Format.ms(result.recorded.median)) ms, p99 \(Format.ms(p99)) ms; goal p99 <= 100 ms: \(p99 <= 100 && result.timeouts == 0 ? "met" : "MISSED")")
             summary.append("create -> consumed (\(Format.int(result.consumed.count)))".padding(toLength: 33, withPad: " ", startingAt: 0)
                 + "p50 \(Format.ms(result.consumed.median)) ms, p99 \(Format.ms(result.consumed.percentile(99))) ms")
+            if reconcileRequests > 0 {
+                let requestP99 = result.reconcile.percentile(99)
+                summary.append("reconcile-now -> recorded (\(Format.int(result.reconcile.count)))".padding(toLength: 33, withPad: " ", startingAt: 0)
+                    + "p50 \(Format.ms(result.reconcile.median)) ms, p99 \(Format.ms(requestP99)) ms; goal p99 <= 100 ms: "
+                    + "\(requestP99 <= 100 && result.reconcileTimeouts == 0 ? "met" : "MISSED")")
+            }
         }
         if parts.contains(.rules) {
             let counts = RulesSimulation(resources: simulatedResources).run()

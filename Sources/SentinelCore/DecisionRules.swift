@@ -2,14 +2,21 @@ import HyperFleetModel
 
 /// The Sentinel's pure decision rules (SENTINEL.md, "Decision rules"): no I/O, no clock of their own.
 public enum DecisionRules {
-    /// The four rules (0 deleted, 1 created, 2 generation_changed, 3 backoff, 4 ready_stale), first match
-    /// wins; exactly at a threshold publishes. When nothing publishes now, `nextDueAt` is the earliest
-    /// instant at which a rule would publish if nothing changes; when it publishes, `nextDueAt` is what
-    /// it would be once this publish is recorded at `now`.
+    /// The rules, first match wins; exactly at a threshold publishes: paused (nothing publishes),
+    /// 0 deleted, 1 created, 2 generation_changed, requested, 3 backoff, 4 ready_stale. When nothing
+    /// publishes now, `nextDueAt` is the earliest instant at which a rule would publish if nothing
+    /// changes (`nextReason` that rule); when it publishes, they are what they would be once this
+    /// publish is recorded at `now`.
     public static func decide(_ s: ResourceObservation, record: PublishRecord?, now: Timestamp, settings: DecisionSettings) -> Decision {
         let mark = progressMark(s)
         // Attempts count only against the mark they were made under: any progress starts afresh.
         let attempts = record.map { $0.progressMark == mark ? $0.attempts : 0 } ?? 0
+
+        // Paused: no rule applies and nothing is due; the resume writes a change row, so the next
+        // look decides again.
+        if s.paused {
+            return Decision(publish: nil, nextDueAt: nil, progressMark: mark, attempts: attempts)
+        }
 
         let reason: Reason
         if let immediate = immediateReason(s, record: record) {
@@ -17,7 +24,7 @@ public enum DecisionRules {
         } else if let record {
             let timed = timedRule(s, record: record, attempts: attempts, settings: settings)
             guard now >= timed.dueAt else {
-                return Decision(publish: nil, nextDueAt: timed.dueAt, progressMark: mark, attempts: attempts)
+                return Decision(publish: nil, nextDueAt: timed.dueAt, nextReason: timed.reason, progressMark: mark, attempts: attempts)
             }
             reason = timed.reason
         } else {
@@ -29,24 +36,31 @@ public enum DecisionRules {
         let publishing = Decision(publish: reason, nextDueAt: nil, progressMark: mark, attempts: attempts)
         let after = recorded(publishing, snapshot: s, reason: reason, at: now)
         let next = timedRule(s, record: after, attempts: after.attempts, settings: settings)
-        return Decision(publish: reason, nextDueAt: next.dueAt, progressMark: mark, attempts: attempts)
+        return Decision(publish: reason, nextDueAt: next.dueAt, nextReason: next.reason, progressMark: mark, attempts: attempts)
     }
 
-    /// The record after a publish was acknowledged at `at`.
+    /// The record after a publish was acknowledged at `at`. The event serves every reconcile request
+    /// the snapshot saw, whatever its reason.
     public static func recorded(_ d: Decision, snapshot: ResourceObservation, reason: Reason, at: Timestamp) -> PublishRecord {
         PublishRecord(
             publishedGeneration: snapshot.generation,
             publishedAt: at,
             publishedReason: reason,
             attempts: d.attempts + 1,
-            progressMark: d.progressMark
+            progressMark: d.progressMark,
+            servedRequestSeq: snapshot.requestSeq
         )
+    }
+
+    /// Whether a reconcile request is waiting for an event (sequence numbers, never clocks).
+    public static func requestPending(_ s: ResourceObservation, record: PublishRecord?) -> Bool {
+        s.requestSeq > (record?.servedRequestSeq ?? 0)
     }
 
     /// Whether the record shows that this generation's deletion was already announced.
     ///
-    /// Why more than the reason: after the `deleted` event, rule 3 publishes `not_ready_backoff` for the
-    /// same generation, which overwrites `published_reason`. Such an event can only follow the `deleted`
+    /// Why more than the reason: after the `deleted` event, rule 3 publishes `not_ready_backoff` (or a
+    /// reconcile request `requested`) for the same generation, which overwrites `published_reason`. Such an event can only follow the `deleted`
     /// one when it was decided on this deleting snapshot (same progress mark, which includes
     /// `deleted_time`) or acknowledged at or after `deleted_time`; either proves the announcement.
     public static func deletionAnnounced(_ s: ResourceObservation, record: PublishRecord?) -> Bool {
@@ -55,14 +69,14 @@ public enum DecisionRules {
         switch record.publishedReason {
         case .deleted:
             return true
-        case .notReadyBackoff:
+        case .notReadyBackoff, .requested:
             return record.publishedAt >= deletedTime || record.progressMark == progressMark(s)
         case .created, .generationChanged, .failedBackoff, .readyStale:
             return false
         }
     }
 
-    /// Rules 0–2, which publish at once whatever the time.
+    /// Rules 0–2 and requested, which publish at once whatever the time.
     static func immediateReason(_ s: ResourceObservation, record: PublishRecord?) -> Reason? {
         if s.deletedTime != nil && !deletionAnnounced(s, record: record) {
             return .deleted
@@ -70,7 +84,10 @@ public enum DecisionRules {
         guard let record else {
             return s.generation == 1 && !s.anyAdapterReported ? .created : .generationChanged
         }
-        return s.generation > record.publishedGeneration ? .generationChanged : nil
+        if s.generation > record.publishedGeneration {
+            return .generationChanged
+        }
+        return requestPending(s, record: record) ? .requested : nil
     }
 
     /// Rules 3–4: which time-driven rule applies and the earliest instant it publishes.

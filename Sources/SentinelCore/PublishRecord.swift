@@ -8,6 +8,8 @@ public enum Reason: String, Sendable, CaseIterable {
     case notReadyBackoff = "not_ready_backoff"
     case failedBackoff = "failed_backoff"
     case readyStale = "ready_stale"
+    /// An operator's reconcile request (OPERATIONS.md): pending while `request_seq > served_request_seq`.
+    case requested
 }
 
 /// The Sentinel's own record for a resource: its last acknowledged event (nil record = never published).
@@ -22,13 +24,20 @@ public struct PublishRecord: Sendable, Equatable {
     public var attempts: Int
     /// The progress fingerprint `attempts` counts against.
     public var progressMark: String
+    /// The resource's `request_seq` as the last acknowledged event saw it: that event served every
+    /// request up to this one.
+    public var servedRequestSeq: Int64
 
     /// Creates a record from its stored columns.
-    public init(publishedGeneration: Int64, publishedAt: Timestamp, publishedReason: Reason, attempts: Int, progressMark: String) {
+    public init(
+        publishedGeneration: Int64, publishedAt: Timestamp, publishedReason: Reason, attempts: Int, progressMark: String,
+        servedRequestSeq: Int64 = 0
+    ) {
         self.publishedGeneration = publishedGeneration
         self.publishedAt = publishedAt
         self.publishedReason = publishedReason
         self.attempts = attempts
         self.progressMark = progressMark
+        self.servedRequestSeq = servedRequestSeq
     }
 }

@@ -50,6 +50,10 @@ public struct ResourceObservation: Sendable {
     public var anyAdapterReported: Bool
     /// One entry per required adapter, sorted by name.
     public var requiredAdapters: [AdapterProgress]
+    /// The operator's reconcile request counter (`hyperfleet_reconcile_controls.request_seq`, 0 without a row).
+    public var requestSeq: Int64
+    /// Whether an operator paused the resource: no rule publishes while it is.
+    public var paused: Bool
 
     /// Creates an observation; `lastTransitionTime`/`lastUpdatedTime` default to `createdTime`.
     public init(
@@ -63,7 +67,9 @@ public struct ResourceObservation: Sendable {
         lastUpdatedTime: Timestamp? = nil,
         newestReportTime: Timestamp? = nil,
         anyAdapterReported: Bool = false,
-        requiredAdapters: [AdapterProgress] = []
+        requiredAdapters: [AdapterProgress] = [],
+        requestSeq: Int64 = 0,
+        paused: Bool = false
     ) {
         self.id = id
         self.kind = kind
@@ -76,5 +82,7 @@ public struct ResourceObservation: Sendable {
         self.newestReportTime = newestReportTime
         self.anyAdapterReported = anyAdapterReported
         self.requiredAdapters = requiredAdapters
+        self.requestSeq = requestSeq
+        self.paused = paused
     }
 }

@@ -68,6 +68,8 @@ struct DeletionTests {
         (Reason.deleted, Int64(100), true),
         (Reason.notReadyBackoff, Int64(100), true),
         (Reason.notReadyBackoff, Int64(99), false),
+        (Reason.requested, Int64(100), true),
+        (Reason.requested, Int64(99), false),
         (Reason.readyStale, Int64(150), false),
         (Reason.generationChanged, Int64(150), false),
         (Reason.created, Int64(150), false),

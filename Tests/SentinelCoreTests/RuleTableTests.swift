@@ -70,6 +70,19 @@ private let ruleCases: [RuleCase] = {
         name: "2: created counts as published for generation 1", snapshot: F.snapshot(),
         record: F.record(for: F.snapshot(), at: F.at(0), reason: .created, attempts: 1), now: F.at(1), expected: nil))
 
+    // requested (after rule 2): a pending reconcile request, by sequence numbers.
+    var requested = F.snapshot(phase: .ready, lastUpdatedTime: F.at(100))
+    requested.requestSeq = 2
+    var servedOne = F.record(for: requested, at: F.at(100), reason: .generationChanged, attempts: 1)
+    servedOne.servedRequestSeq = 1
+    cases.append(RuleCase(
+        name: "requested: request_seq ahead of served_request_seq", snapshot: requested, record: servedOne, now: F.at(101),
+        expected: .requested, expectedAttempts: 1))
+    var servedTwo = servedOne
+    servedTwo.servedRequestSeq = 2
+    cases.append(RuleCase(
+        name: "requested: nothing once served", snapshot: requested, record: servedTwo, now: F.at(101), expected: nil))
+
     // Rule 3: backoff.
     let stuck = F.snapshot(newestReportTime: F.at(50), anyAdapterReported: true)
     cases.append(RuleCase(
@@ -170,12 +183,15 @@ struct RuleTableTests {
         #expect(record == PublishRecord(
             publishedGeneration: 7, publishedAt: Fixture.at(42), publishedReason: .generationChanged, attempts: 5,
             progressMark: "abc"))
+        var requested = snapshot
+        requested.requestSeq = 3
+        #expect(DecisionRules.recorded(decision, snapshot: requested, reason: .generationChanged, at: Fixture.at(42)).servedRequestSeq == 3)
     }
 
     @Test("reasons carry the rule names used on the wire")
     func reasonNames() {
         #expect(Reason.allCases.map(\.rawValue) == [
-            "deleted", "created", "generation_changed", "not_ready_backoff", "failed_backoff", "ready_stale",
+            "deleted", "created", "generation_changed", "not_ready_backoff", "failed_backoff", "ready_stale", "requested",
         ])
         #expect(Phase.allCases.map(\.rawValue) == ["NotReady", "Ready", "Failed"])
     }

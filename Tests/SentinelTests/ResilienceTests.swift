@@ -139,6 +139,14 @@ struct ResilienceTests {
                 INSERT INTO cluster_statuses (cluster_id, adapter, observed_generation, observed_time, conditions, created_time, last_report_time)
                 SELECT id, 'dns', 1, now(), '[]', now(), now() FROM clusters
                 """)
+            // Every cluster with reconcile controls (the look joins them) and a history of three entries.
+            _ = try await h.pool.query(
+                "INSERT INTO hyperfleet_reconcile_controls (resource_type, resource_id, request_seq, requested_at) SELECT 'clusters', id, 1, now() FROM clusters")
+            _ = try await h.pool.query(
+                """
+                INSERT INTO hyperfleet_reconcile_history (resource_type, resource_id, at, action)
+                SELECT 'clusters', id, now() - (n || ' days')::interval, 'pause' FROM clusters, generate_series(1, 3) n
+                """)
             _ = try await h.pool.query("DELETE FROM sentinel_changes")
             _ = try await h.pool.query("ANALYZE")
             let ids = SQLArray.literal((1...50).map { String(repeating: "0", count: 31 - String($0, radix: 16).count) + "0" + String($0, radix: 16) })
@@ -150,10 +158,31 @@ struct ResilienceTests {
                 ("SELECT resource_id FROM sentinel_records WHERE resource_type = $1 AND resource_id = ANY($2::text[])", ["clusters", ids]),
                 ("SELECT count(*) FROM sentinel_adapter_liveness WHERE resource_type = $1 AND adapter = $2 AND last_report_time <= now() - interval '1 hour'", ["clusters", "dns"]),
                 ("SELECT min(last_report_time) FROM sentinel_adapter_liveness WHERE resource_type = $1 AND adapter = $2", ["clusters", "dns"]),
+                // The look's locking statements as the store sends them, with the records, resources and controls.
+                (SentinelStore.lockedWithResources(.clusters, locking: """
+                    SELECT \(SentinelStore.recordColumns) FROM sentinel_records s
+                    WHERE s.resource_type = $1 AND s.next_due_at <= $2::timestamptz
+                      AND (s.claimed_by IS NULL OR s.claim_expires_at < $2::timestamptz)
+                    ORDER BY s.next_due_at LIMIT 500
+                    FOR UPDATE OF s SKIP LOCKED
+                    """, orderedByDue: true), ["clusters", Timestamp.now().rfc3339]),
+                (SentinelStore.lockedWithResources(.clusters, locking: """
+                    SELECT \(SentinelStore.recordColumns) FROM sentinel_records s
+                    WHERE s.resource_type = $1 AND s.resource_id = ANY($2::text[])
+                      AND (s.claimed_by IS NULL OR s.claim_expires_at < $3::timestamptz)
+                    FOR UPDATE OF s SKIP LOCKED
+                    """), ["clusters", ids, Timestamp.now().rfc3339]),
+                // The history trim's statements (HistoryTrimmer).
+                (SentinelStore.trimAgedSQL(batch: 1000), [(Timestamp.now() - .seconds(2 * 86400 + 3600)).rfc3339]),
+                (SentinelStore.trimWindowSQL(batch: 1000), ["299000"]),
+                (SentinelStore.trimCountedSQL(keep: 100, batch: 1000), ["299000", "300000"]),
             ]
             for (sql, parameters) in statements {
                 let plan = try await h.pool.query("EXPLAIN " + sql, parameters).compactMap { $0["QUERY PLAN"] }.joined(separator: "\n")
-                for table in ["clusters", "sentinel_records", "sentinel_adapter_liveness", "cluster_statuses"] {
+                for table in [
+                    "clusters", "sentinel_records", "sentinel_adapter_liveness", "cluster_statuses", "hyperfleet_reconcile_controls",
+                    "hyperfleet_reconcile_history",
+                ] {
                     #expect(!plan.contains("Seq Scan on \(table)"), "\(sql)\n\(plan)")
                 }
             }
