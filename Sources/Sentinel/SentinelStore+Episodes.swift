@@ -9,6 +9,9 @@ struct EpisodeKey: Sendable {
     /// The key columns and their values, in the table's key order.
     let columns: [(name: String, value: String)]
 
+    /// How many resource ids an episode's log line and alert event name.
+    static let sampleSize = 10
+
     /// A stale-adapter episode: one per (resource type, adapter).
     static func staleAdapter(_ type: WatchedType, adapter: String) -> EpisodeKey {
         EpisodeKey(table: "sentinel_stale_episodes", columns: [("resource_type", type.rawValue), ("adapter", adapter)])

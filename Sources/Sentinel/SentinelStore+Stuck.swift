@@ -50,7 +50,9 @@ extension SentinelStore {
     }
 
     /// The stuck resources of `type`: counts per (phase, deleting), the oldest, and samples.
-    func stuckResources(_ type: WatchedType, notReadySince: Timestamp, deletingSince: Timestamp, sampleSize: Int) async throws -> StuckSummary {
+    func stuckResources(
+        _ type: WatchedType, notReadySince: Timestamp, deletingSince: Timestamp, sampleSize: Int
+    ) async throws -> StuckSummary {
         let rows = try await pool.query(Self.stuckQuery(type, sampleSize: sampleSize), [notReadySince.rfc3339, deletingSince.rfc3339])
         var summary = StuckSummary()
         for row in rows {

@@ -31,9 +31,6 @@ public struct StaleAdapterMonitor: Sendable {
         self.engine = engine
     }
 
-    /// How many resource ids an episode names in its log line and alert (stale and stuck alike).
-    static let sampleSize = 10
-
     @discardableResult
     public func check(_ type: WatchedType) async throws -> StaleCheckResult {
         let now = engine.clock.now()
@@ -47,7 +44,7 @@ public struct StaleAdapterMonitor: Sendable {
             let oldestAge = StaleAdapterRule.reportAgeSeconds(oldest: oldest, now: now)
             engine.metrics.staleAdapters(type, adapter: adapter, count: staleCount, oldestAgeSeconds: oldestAge)
             let samples = staleCount > 0
-                ? try await store.staleSamples(type, adapter: adapter, threshold: threshold, limit: Self.sampleSize) : []
+                ? try await store.staleSamples(type, adapter: adapter, threshold: threshold, limit: EpisodeKey.sampleSize) : []
             let episode = StaleEpisode(type: type, adapter: adapter, count: staleCount, sampleIDs: samples, oldestAgeSeconds: oldestAge)
             if staleCount > 0 { result.stale.append(episode) }
             switch try await store.settleEpisode(.staleAdapter(type, adapter: adapter), active: staleCount > 0, at: now) {

@@ -42,7 +42,7 @@ public struct StuckResourceMonitor: Sendable {
         let now = engine.clock.now()
         let summary = try await engine.store.stuckResources(
             type, notReadySince: now - engine.settings.stuckAfter, deletingSince: now - engine.settings.stuckDeleteAfter,
-            sampleSize: StaleAdapterMonitor.sampleSize)
+            sampleSize: EpisodeKey.sampleSize)
         let oldestAge = summary.oldestSince.map { Swift.max(0, (now - $0).components.seconds) } ?? 0
         let counts = Self.gaugeGroups.map { group in
             (phase: group.phase, deleting: group.deleting,
@@ -82,7 +82,8 @@ public struct StuckResourceMonitor: Sendable {
         do {
             _ = try await engine.producer.send(engine.events.alert(episode, recovered: recovered, at: Date()))
         } catch {
-            engine.logger.warning("stuck-resources alert event not delivered", metadata: ["error": "\(error)", "resource_type": "\(episode.type.rawValue)"])
+            engine.logger.warning(
+                "stuck-resources alert event not delivered", metadata: ["error": "\(error)", "resource_type": "\(episode.type.rawValue)"])
         }
     }
 }
