@@ -117,7 +117,7 @@ public struct AdapterService: Service {
             return true
         }
         do {
-            let outcome = try await reconciler.reconcile(request.target, trigger: .event)
+            let outcome = try await reconciler.reconcile(request.target, trigger: request.isReconcileNow ? .requested : .event)
             metrics.count(outcome)
             logger.debug("event handled", metadata: [
                 "resource": "\(request.target)", "reason": "\(request.reason ?? "")", "outcome": "\(outcome.rawValue)",

@@ -44,6 +44,9 @@ public struct ReconcileRequest: Sendable, Equatable {
     public var generation: Int64?
     public var reason: String?
 
+    /// An operator's reconcile-now (OPERATIONS.md): the event's reason is `requested`.
+    public var isReconcileNow: Bool { reason == "requested" }
+
     /// Decodes a record (CloudEvents binary or structured mode) published for `type`.
     public static func decode(_ message: KafkaConsumerMessage, for type: AdapterResourceType) throws -> ReconcileRequest {
         let event: CloudEvent

@@ -15,6 +15,9 @@ struct Reconciler: Sendable {
     enum Trigger: Sendable {
         /// A reconcile event from Kafka.
         case event
+        /// An operator's reconcile-now (an event with reason `requested`): the job for the current
+        /// generation runs again, preconditions first, even when it has finished.
+        case requested
         /// A job's completion timer (the adapter reports by itself).
         case jobFinished
     }
@@ -63,11 +66,15 @@ struct Reconciler: Sendable {
             return .silent
         case .crash:
             // Only an event brings the process down; a timer of an older job just stays quiet.
-            if trigger == .event { throw AdapterCrashError(adapter: configuration.name, resource: "\(target)") }
+            if trigger != .jobFinished { throw AdapterCrashError(adapter: configuration.name, resource: "\(target)") }
             return .silent
         case let behaviour:
             let now = ContinuousClock.now
-            if let job = await jobs.job(target, generation: resource.generation) {
+            if trigger == .requested {
+                // Reconcile-now: the job this generation ran (or runs) is over; start again from the
+                // preconditions, so that a later event cannot re-report the old result.
+                await jobs.forget(target)
+            } else if let job = await jobs.job(target, generation: resource.generation) {
                 // The job for this generation runs or ran: re-report its result, nothing else.
                 return try await report(target, generation: resource.generation, job.conditions(at: now), outcome: .reported)
             }
@@ -80,8 +87,11 @@ struct Reconciler: Sendable {
             let reports = StoredReport.list(try statuses.json())
             let kind: SimulatedJob.Kind = resource.deleting ? .cleanup : .work
 
-            if let own = reports[configuration.name], Self.alreadyDone(own, kind: kind, generation: resource.generation) {
-                // Our own earlier report says this generation's job finished (before a restart): keep it.
+            if trigger != .requested, let own = reports[configuration.name],
+                Self.alreadyDone(own, kind: kind, generation: resource.generation)
+            {
+                // Our own earlier report says this generation's job finished (before a restart): keep it,
+                // unless this is a reconcile-now, which asks for the job to run again.
                 let job = SimulatedJob.finished(kind, generation: resource.generation, now: now)
                 await jobs.start(job, for: target, onFinish: nil)
                 return try await report(target, generation: resource.generation, job.conditions(at: now), outcome: .reported)

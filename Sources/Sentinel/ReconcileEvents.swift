@@ -54,4 +54,17 @@ struct ReconcileEvents: Sendable {
             time: time, subject: "\(episode.type.rawValue)/\(episode.adapter)", data: Array(data.serialized().utf8))
         return event.kafkaMessage(topic: alertsTopic, key: "\(episode.type.rawValue)/\(episode.adapter)", mode: mode)
     }
+
+    /// `com.redhat.hyperfleet.resource.stuck` / `.unstuck` for one resource type's stuck episode.
+    func alert(_ episode: StuckEpisode, recovered: Bool, at time: Date) -> KafkaMessage {
+        let data: JSONValue = .object([
+            "resource_type": .string(episode.type.rawValue), "resources": .int(Int64(episode.count)),
+            "deleting": .int(Int64(episode.deleting)), "sample_ids": .array(episode.sampleIDs.map(JSONValue.string)),
+            "oldest_age_seconds": .int(episode.oldestAgeSeconds),
+        ])
+        let event = CloudEvent(
+            source: source, type: recovered ? "com.redhat.hyperfleet.resource.unstuck" : "com.redhat.hyperfleet.resource.stuck",
+            time: time, subject: episode.type.rawValue, data: Array(data.serialized().utf8))
+        return event.kafkaMessage(topic: alertsTopic, key: episode.type.rawValue, mode: mode)
+    }
 }

@@ -53,6 +53,18 @@ struct SentinelMetrics: Sendable {
         Counter(label: "hyperfleet_sentinel_history_trimmed_total", factory: factory).increment(by: count)
     }
 
+    /// `counts`: every (phase, deleting) pair the gauge shows, 0 included, so that a group empties.
+    func stuckResources(_ type: WatchedType, counts: [(phase: Phase, deleting: Bool, count: Int)], oldestAgeSeconds: Int64) {
+        for (phase, deleting, count) in counts {
+            Gauge(
+                label: "hyperfleet_sentinel_stuck_resources",
+                dimensions: [("resource_type", type.rawValue), ("phase", phase.rawValue), ("deleting", String(deleting))], factory: factory
+            ).record(count)
+        }
+        Gauge(label: "hyperfleet_sentinel_stuck_oldest_seconds", dimensions: [("resource_type", type.rawValue)], factory: factory)
+            .record(Double(oldestAgeSeconds))
+    }
+
     private static func nanoseconds(_ duration: Duration) -> Int64 {
         duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
     }

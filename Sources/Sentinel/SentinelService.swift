@@ -48,7 +48,7 @@ final class WakeSignal: Sendable {
 }
 
 /// The daemon: looks at each watched type whenever woken (NOTIFY) or every poll interval, checks
-/// adapter liveness every stale-check interval, and on graceful shutdown finishes the look in
+/// adapter liveness and stuck resources every stale-check interval, and on graceful shutdown finishes the look in
 /// progress (its deliveries are awaited and recorded), then stops.
 public struct SentinelService: Service {
     let engine: SentinelEngine
@@ -86,11 +86,15 @@ public struct SentinelService: Service {
             }
         }
         let monitor = StaleAdapterMonitor(engine: engine)
+        let stuckMonitor = StuckResourceMonitor(engine: engine)
         let staleChecks = Task {
             while !Task.isCancelled {
                 for type in types {
                     do { try await monitor.check(type) } catch {
                         logger.warning("stale-adapter check failed", metadata: ["error": "\(error)"])
+                    }
+                    do { try await stuckMonitor.check(type) } catch {
+                        logger.warning("stuck-resources check failed", metadata: ["error": "\(error)"])
                     }
                 }
                 try? await Task.sleep(for: staleCheckInterval)

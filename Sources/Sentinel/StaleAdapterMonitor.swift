@@ -31,9 +31,6 @@ public struct StaleAdapterMonitor: Sendable {
         self.engine = engine
     }
 
-    /// How many resource ids an episode names in its log line and alert.
-    static let sampleSize = 10
-
     @discardableResult
     public func check(_ type: WatchedType) async throws -> StaleCheckResult {
         let now = engine.clock.now()
@@ -46,18 +43,19 @@ public struct StaleAdapterMonitor: Sendable {
             let staleCount = try await store.staleCount(type, adapter: adapter, threshold: threshold)
             let oldestAge = StaleAdapterRule.reportAgeSeconds(oldest: oldest, now: now)
             engine.metrics.staleAdapters(type, adapter: adapter, count: staleCount, oldestAgeSeconds: oldestAge)
-            if staleCount > 0 {
-                let samples = try await store.staleSamples(type, adapter: adapter, threshold: threshold, limit: Self.sampleSize)
-                let episode = StaleEpisode(type: type, adapter: adapter, count: staleCount, sampleIDs: samples, oldestAgeSeconds: oldestAge)
-                result.stale.append(episode)
-                if try await store.openStaleEpisode(type, adapter: adapter, at: now) {
-                    result.opened.append(episode)
-                    try await announce(episode, recovered: false)
-                }
-            } else if try await store.closeStaleEpisode(type, adapter: adapter) {
-                let episode = StaleEpisode(type: type, adapter: adapter, count: 0, sampleIDs: [], oldestAgeSeconds: oldestAge)
+            let samples = staleCount > 0
+                ? try await store.staleSamples(type, adapter: adapter, threshold: threshold, limit: EpisodeKey.sampleSize) : []
+            let episode = StaleEpisode(type: type, adapter: adapter, count: staleCount, sampleIDs: samples, oldestAgeSeconds: oldestAge)
+            if staleCount > 0 { result.stale.append(episode) }
+            switch try await store.settleEpisode(.staleAdapter(type, adapter: adapter), active: staleCount > 0, at: now) {
+            case .opened?:
+                result.opened.append(episode)
+                try await announce(episode, recovered: false)
+            case .closed?:
                 result.closed.append(episode)
                 try await announce(episode, recovered: true)
+            case nil:
+                break
             }
         }
         try await store.endEpisodesOfUnrequiredAdapters(type)
