@@ -49,6 +49,7 @@ public func buildAPIRouter(
     }
     ClusterRoutes(store: store, input: input).register(on: resources)
     NodePoolRoutes(store: store, input: input).register(on: resources)
+    ReconcileRoutes(store: store, input: input).register(on: resources)
     StatusRoutes(store: store, input: input).register(on: statusReports)
     routeTable.fill(from: router)
     return router

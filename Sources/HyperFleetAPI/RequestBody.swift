@@ -6,8 +6,9 @@ import NIOCore
 /// Reads a request body after checking its media type and size; nothing is parsed here.
 enum RequestBodyReader {
     /// The body bytes and whether it was sent as `application/merge-patch+json`.
+    /// With `allowEmpty`, a request without a body (and without a `Content-Type`) reads as empty bytes.
     static func read(
-        _ request: Request, limit: Int, allowMergePatch: Bool = false
+        _ request: Request, limit: Int, allowMergePatch: Bool = false, allowEmpty: Bool = false
     ) async throws -> (bytes: [UInt8], mergePatch: Bool) {
         let mediaType = request.headers[.contentType]?
             .split(separator: ";", maxSplits: 1).first?
@@ -16,8 +17,16 @@ enum RequestBodyReader {
         guard mediaType == "application/json" || mergePatch else {
             let accepted = allowMergePatch ? "application/json or application/merge-patch+json" : "application/json"
             let got = mediaType.isEmpty ? "no Content-Type" : "'\(mediaType.prefix(80))'"
-            throw APIError(.unsupportedMediaType, "request body must be \(accepted), got \(got)")
+            let problem = APIError(.unsupportedMediaType, "request body must be \(accepted), got \(got)")
+            guard allowEmpty, mediaType.isEmpty else { throw problem }
+            // No media type is fine only when there is no body either.
+            guard try await collect(request, limit: limit).isEmpty else { throw problem }
+            return ([], false)
         }
+        return (try await collect(request, limit: limit), mergePatch)
+    }
+
+    private static func collect(_ request: Request, limit: Int) async throws -> [UInt8] {
         var request = request
         let buffer: ByteBuffer
         do {
@@ -29,7 +38,7 @@ enum RequestBodyReader {
             // The client's fault, not the server's; an answer, if it can still be sent, says so.
             throw APIError(.malformedBody, "the request body did not arrive completely")
         }
-        return (Array(buffer.readableBytesView), mergePatch)
+        return Array(buffer.readableBytesView)
     }
 }
 

@@ -102,12 +102,39 @@ struct StatusRoutes: Sendable {
     }
 }
 
+/// The operator's controls and the reconciliation view of clusters and nodepools (OPERATIONS.md);
+/// registered in the resource group, so the writes need the resource-write claim like a PATCH.
+struct ReconcileRoutes: Sendable {
+    let store: ResourceStore
+    let input: RequestInput
+
+    func register(on group: RouterGroup<APIRequestContext>) {
+        for type in ResourceType.allCases {
+            let path = type == .clusters ? "clusters/:cluster_id" : "clusters/:cluster_id/nodepools/:nodepool_id"
+            for control in ReconcileControl.allCases {
+                group.post(RouterPath(path + "/" + control.rawValue)) { request, context in
+                    let target = try input.target(type, context)
+                    let body = try RequestValidation.reconcileControl(try await input.body(request, allowEmpty: true).bytes).get()
+                    let document = try await store.control(control, target, body, by: context.actor)
+                    return JSONResponse.make(document, status: control == .reconcile ? .accepted : .ok)
+                }
+            }
+            group.get(RouterPath(path + "/reconciliation")) { _, context in
+                JSONResponse.make(try await store.reconciliation(try input.target(type, context)))
+            }
+            group.get(RouterPath(path + "/history")) { request, context in
+                JSONResponse.make(try await store.history(try input.target(type, context), try input.pageQuery(request)))
+            }
+        }
+    }
+}
+
 /// Reading what every route group needs from a request: ids, list parameters, bodies, flags.
 struct RequestInput: Sendable {
     let maxBodyBytes: Int
 
-    func body(_ request: Request, allowMergePatch: Bool = false) async throws -> (bytes: [UInt8], mergePatch: Bool) {
-        try await RequestBodyReader.read(request, limit: maxBodyBytes, allowMergePatch: allowMergePatch)
+    func body(_ request: Request, allowMergePatch: Bool = false, allowEmpty: Bool = false) async throws -> (bytes: [UInt8], mergePatch: Bool) {
+        try await RequestBodyReader.read(request, limit: maxBodyBytes, allowMergePatch: allowMergePatch, allowEmpty: allowEmpty)
     }
 
     func patch(_ request: Request) async throws -> ResourcePatch {
@@ -130,6 +157,14 @@ struct RequestInput: Sendable {
         return try ListQuery { name in parameters[name[...]].map(String.init) }
     }
 
+    /// `page` and `pageSize` only, with the lists' rules (for lists that have one fixed order and no search).
+    func pageQuery(_ request: Request) throws -> ListQuery {
+        let parameters = request.uri.queryParameters
+        return try ListQuery { name in
+            name == "page" || name == "pageSize" ? parameters[name[...]].map(String.init) : nil
+        }
+    }
+
     /// A path id; anything that is not a well-formed id cannot exist, so it is a 404 without a query.
     func id(_ context: APIRequestContext, _ name: String) throws -> String {
         guard let value = context.parameters.get(name), ResourceID.isWellFormed(value) else {
@@ -137,6 +172,11 @@ struct RequestInput: Sendable {
             throw APIError(.notFound, "\(noun) '\(context.parameters.get(name)?.prefix(64) ?? "")' not found")
         }
         return value
+    }
+
+    /// The cluster, or the nodepool under its cluster, that the path names.
+    func target(_ type: ResourceType, _ context: APIRequestContext) throws -> ResourceTarget {
+        type == .clusters ? .cluster(id: try id(context, "cluster_id")) : try nodePool(context)
     }
 
     func nodePool(_ context: APIRequestContext) throws -> ResourceTarget {

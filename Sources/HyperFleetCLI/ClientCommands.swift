@@ -5,6 +5,7 @@ public enum ClientCommands {
     public static var all: [any ParsableCommand.Type] {
         [
             GetCommand.self, DescribeCommand.self, CreateCommand.self, PatchCommand.self, DeleteCommand.self,
+            ReconcileCommand.self, PauseCommand.self, ResumeCommand.self,
         ]
     }
 

@@ -2,13 +2,20 @@ import ArgumentParser
 import Foundation
 import HyperFleetClient
 import HyperFleetJSON
+import HyperFleetModel
 
 /// `hyperfleet describe cluster|nodepool NAME|ID`: one resource for people, like `kubectl describe`.
 public struct DescribeCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "describe",
-        abstract: "Show a cluster or nodepool: fields, labels, spec, status, conditions and the adapters' reports.",
-        discussion: "-o json prints {\"resource\": <the resource>, \"statuses\": <its adapter status list>} as the API returned them.")
+        abstract: "Show a cluster or nodepool: why it is (not) Ready, what the Sentinel did and will do next.",
+        discussion: """
+            Prints the fields, labels, spec, status and conditions; the adapters (required or not, the generation \
+            each observed, current, available, health, last report, stale); the reconciliation (paused, pending \
+            reconcile request, last event, the next decision and how old it is, attempts, the adapters blocking \
+            Ready and why, a deletion held until resume); and the recent history, newest first. -o json prints \
+            {"resource": <the resource>, "reconciliation": <its reconciliation document>} as the API returned them.
+            """)
 
     @OptionGroup var target: ResourceArguments
     @OptionGroup var options: OutputOptions
@@ -17,14 +24,15 @@ public struct DescribeCommand: AsyncParsableCommand {
 
     public func run() async throws {
         try await CLIContext.current.perform(on: target, options) { context, client, found throws(ClientError) in
-            let statuses = try await client.statuses(found.ref)
+            let reconciliation = try await client.reconciliation(found.ref)
             switch options.output {
             case .json:
-                context.output.print(#"{"resource":\#(found.document.text),"statuses":\#(statuses.text)}"#)
+                context.output.print(#"{"resource":\#(found.document.text),"reconciliation":\#(reconciliation.text)}"#)
             case .yaml:
-                context.output.print(try YAMLRendering.render(.object(["resource": found.document.value, "statuses": statuses.value])))
+                context.output.print(try YAMLRendering.render(.object(["resource": found.document.value, "reconciliation": reconciliation.value])))
             case .table:
-                let description = ResourceDescription(kind: target.kind, resource: found.document.value, statuses: statuses.items, now: Date())
+                let description = ResourceDescription(
+                    kind: target.kind, resource: found.document.value, reconciliation: reconciliation.value, now: Date())
                 context.output.print(description.render(width: context.terminalWidth))
             }
         }
@@ -36,12 +44,14 @@ public struct DescribeCommand: AsyncParsableCommand {
 struct ResourceDescription {
     enum Section {
         case fields([(String, String)])
+        /// Fields under a title, indented.
+        case titledFields(title: String, [(String, String)])
         case table(title: String, columns: [TableColumn], rows: [[String]], empty: String)
     }
 
     let sections: [Section]
 
-    init(kind: ResourceKind, resource: JSONValue, statuses: [JSONValue], now: Date) {
+    init(kind: ResourceKind, resource: JSONValue, reconciliation: JSONValue, now: Date) {
         func text(_ path: String) -> String {
             guard let value = resource.at(path), !value.isNull else { return "<none>" }
             return value.stringValue ?? value.serialized()
@@ -74,13 +84,21 @@ struct ResourceDescription {
             return [field("type"), field("status"), field("observed_generation"), field("reason"),
                     ResourceRows.age(of: condition.at("last_transition_time")?.stringValue, now: now), field("message")]
         }
-        let adapters = statuses.sorted { ($0.at("adapter")?.stringValue ?? "") < ($1.at("adapter")?.stringValue ?? "") }.map { status -> [String] in
-            func condition(_ type: String) -> String {
-                status.at("conditions")?.arrayValue?.first { $0.at("type")?.stringValue == type }?.at("status")?.stringValue ?? "-"
-            }
-            return [status.at("adapter")?.stringValue ?? "", status.at("observed_generation").map { $0.serialized() } ?? "",
-                    condition("Available"), condition("Applied"), condition("Health"),
-                    ResourceRows.age(of: status.at("last_report_time")?.stringValue ?? status.at("observed_time")?.stringValue, now: now)]
+        func cell(_ value: JSONValue?) -> String {
+            guard let value, !value.isNull else { return "-" }
+            return value.stringValue ?? value.serialized()
+        }
+        func yesNo(_ value: JSONValue?) -> String { value == .bool(true) ? "yes" : "no" }
+        let adapters = (reconciliation.at("adapters")?.arrayValue ?? []).map { adapter -> [String] in
+            [cell(adapter.at("name")), yesNo(adapter.at("required")), cell(adapter.at("observed_generation")), yesNo(adapter.at("current")),
+             cell(adapter.at("available")), cell(adapter.at("health")),
+             adapter.at("last_report_time")?.stringValue.map { ResourceRows.age(of: $0, now: now) + " ago" } ?? "never",
+             yesNo(adapter.at("stale"))]
+        }
+        let history = (reconciliation.at("history")?.arrayValue ?? []).map { entry -> [String] in
+            let isEvent = entry.at("action")?.stringValue == "event"
+            return [ResourceRows.age(of: entry.at("time")?.stringValue, now: now) + " ago", cell(entry.at("action")), cell(entry.at("reason")),
+                    cell(entry.at(isEvent ? "replica" : "by")), isEvent ? cell(entry.at("generation")) : "", isEvent ? cell(entry.at("event_id")) : ""]
         }
         sections = [
             .fields(fields),
@@ -90,11 +108,80 @@ struct ResourceDescription {
                 TableColumn(header: "AGE", shrinkOrder: nil), TableColumn(header: "MESSAGE", shrinkOrder: 0),
             ], rows: conditions, empty: "<none>"),
             .table(title: "Adapters", columns: [
-                TableColumn(header: "ADAPTER", shrinkOrder: 0), TableColumn(header: "GENERATION", shrinkOrder: nil),
-                TableColumn(header: "AVAILABLE", shrinkOrder: nil), TableColumn(header: "APPLIED", shrinkOrder: nil),
-                TableColumn(header: "HEALTH", shrinkOrder: nil), TableColumn(header: "LAST REPORT", shrinkOrder: nil),
-            ], rows: adapters, empty: "<no reports yet>"),
+                TableColumn(header: "ADAPTER", shrinkOrder: 0), TableColumn(header: "REQUIRED", shrinkOrder: nil),
+                TableColumn(header: "OBSERVED GEN", shrinkOrder: nil), TableColumn(header: "CURRENT", shrinkOrder: nil),
+                TableColumn(header: "AVAILABLE", shrinkOrder: nil), TableColumn(header: "HEALTH", shrinkOrder: nil),
+                TableColumn(header: "LAST REPORT", shrinkOrder: nil), TableColumn(header: "STALE", shrinkOrder: nil),
+            ], rows: adapters, empty: "<no adapters required and no reports yet>"),
+            .titledFields(title: "Reconciliation", Self.reconciliationFields(reconciliation, now: now)),
+            .table(title: "History (newest first)", columns: [
+                TableColumn(header: "WHEN", shrinkOrder: nil), TableColumn(header: "ACTION", shrinkOrder: nil),
+                TableColumn(header: "REASON", shrinkOrder: 0), TableColumn(header: "BY", shrinkOrder: 1),
+                TableColumn(header: "GENERATION", shrinkOrder: nil), TableColumn(header: "EVENT ID", shrinkOrder: 2, optional: true),
+            ], rows: history, empty: "<none>"),
         ]
+    }
+
+    /// What the Sentinel did and will do, and what the operator asked, in words.
+    static func reconciliationFields(_ view: JSONValue, now: Date) -> [(String, String)] {
+        func text(_ path: String) -> String? { view.at(path)?.stringValue }
+        func ago(_ path: String) -> String { text(path).map { "\(ResourceRows.age(of: $0, now: now)) ago" } ?? "at an unknown time" }
+        var fields: [(String, String)] = []
+        if view.at("paused") == .bool(true) {
+            var paused = "yes, since \(ago("paused_at")) by \(text("paused_by") ?? "unknown")"
+            if let reason = text("pause_reason") { paused += ": \(reason)" }
+            fields.append(("Paused", paused))
+        } else {
+            fields.append(("Paused", "no"))
+        }
+        if view.at("deletion_held") == .bool(true) {
+            fields.append(("Deletion", "held until resume (the deleted event goes out then)"))
+        }
+        if view.at("pending_request") == .bool(true) {
+            fields.append(("Reconcile request", "pending, asked \(ago("requested_at")) by \(text("requested_by") ?? "unknown")"))
+        } else {
+            fields.append(("Reconcile request", "none pending"))
+        }
+        if let last = view.at("last_event"), !last.isNull {
+            let generation = last.at("generation")?.exactIntegerValue.map { " at generation \($0)" } ?? ""
+            let when = last.at("published_at")?.stringValue.map { ", \(ResourceRows.age(of: $0, now: now)) ago" } ?? ""
+            let id = last.at("id")?.stringValue.map { " (event \($0))" } ?? ""
+            fields.append(("Last event", "\(last.at("reason")?.stringValue ?? "unknown")\(generation)\(when)\(id)"))
+        } else {
+            fields.append(("Last event", "<none>"))
+        }
+        if let next = view.at("next"), !next.isNull, let due = next.at("due_at")?.stringValue {
+            let decided = text("decided_at").map { ", decided \(ResourceRows.age(of: $0, now: now)) ago" } ?? ""
+            fields.append(("Next", "\(next.at("reason")?.stringValue ?? "unknown") \(Self.due(due, now: now)) (\(due))\(decided)"))
+        } else if view.at("paused") == .bool(true) {
+            fields.append(("Next", "nothing while paused"))
+        } else {
+            let decided = text("decided_at").map { " (decided \(ResourceRows.age(of: $0, now: now)) ago)" } ?? " (no decision stored yet)"
+            fields.append(("Next", "nothing scheduled\(decided)"))
+        }
+        fields.append(("Attempts", view.at("attempts")?.exactIntegerValue.map { String($0) } ?? "0"))
+        let blocking = (view.at("blocking")?.arrayValue ?? []).map {
+            "\($0.at("adapter")?.stringValue ?? "?"): \(Self.blockingWords($0.at("reason")?.stringValue ?? ""))"
+        }
+        fields.append(("Blocking Ready", blocking.isEmpty ? "<none>" : blocking.joined(separator: "\n")))
+        return fields
+    }
+
+    /// `in 4m`, or `due now` once the time has passed.
+    static func due(_ time: String, now: Date) -> String {
+        guard let stamp = Timestamp.parseRFC3339(time) else { return "" }
+        let seconds = stamp.date.timeIntervalSince(now)
+        return seconds > 0 ? "in \(ResourceRows.duration(seconds))" : "due now"
+    }
+
+    static func blockingWords(_ reason: String) -> String {
+        switch reason {
+        case "never_reported": return "never reported"
+        case "behind_generation": return "has not observed the current generation"
+        case "unhealthy": return "reports Health=False"
+        case "not_available": return "reports Available not True"
+        default: return reason
+        }
     }
 
     func render(width: Int) -> String {
@@ -102,14 +189,10 @@ struct ResourceDescription {
         for section in sections {
             switch section {
             case .fields(let fields):
-                let keyWidth = (fields.map { $0.0.count }.max() ?? 0) + 2
-                for (key, value) in fields {
-                    let valueLines = value.split(separator: "\n", omittingEmptySubsequences: false)
-                    for (index, line) in valueLines.enumerated() {
-                        let label = index == 0 ? key + ":" : ""
-                        lines.append(label.padding(toLength: keyWidth, withPad: " ", startingAt: 0) + line)
-                    }
-                }
+                lines += Self.fieldLines(fields, indent: "")
+            case .titledFields(let title, let fields):
+                lines.append("\(title):")
+                lines += Self.fieldLines(fields, indent: "  ")
             case .table(let title, let columns, let rows, let empty):
                 lines.append("\(title):")
                 if rows.isEmpty {
@@ -121,6 +204,16 @@ struct ResourceDescription {
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `Key:  value` lines, keys aligned; a value's further lines under the first.
+    static func fieldLines(_ fields: [(String, String)], indent: String) -> [String] {
+        let keyWidth = (fields.map { $0.0.count }.max() ?? 0) + 2
+        return fields.flatMap { key, value in
+            value.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { index, line in
+                indent + (index == 0 ? key + ":" : "").padding(toLength: keyWidth, withPad: " ", startingAt: 0) + line
+            }
+        }
     }
 
     /// A spec as `path: value` lines (`platform.region: eu-west-1`), the way people scan it.

@@ -118,6 +118,23 @@ public struct HyperFleetClient: Sendable {
         try await send(.GET, ref.path + "/statuses", query: [("pageSize", "100")])
     }
 
+    // MARK: Operations
+
+    /// Reconcile now, pause or resume, with the operator's optional reason; the reconciliation document after it.
+    public func control(_ control: ReconcileControl, _ ref: ResourceRef, reason: String? = nil) async throws(ClientError) -> APIDocument {
+        try await send(.POST, ref.path + "/" + control.rawValue, body: .object(reason.map { ["reason": .string($0)] } ?? [:]))
+    }
+
+    /// The reconciliation document: controls, last event, next decision, adapters, blocking, recent history.
+    public func reconciliation(_ ref: ResourceRef) async throws(ClientError) -> APIDocument {
+        try await send(.GET, ref.path + "/reconciliation")
+    }
+
+    /// One page of the resource's reconcile history, newest first.
+    public func history(_ ref: ResourceRef, page: Int = 1, pageSize: Int = 100) async throws(ClientError) -> APIDocument {
+        try await send(.GET, ref.path + "/history", query: [("page", String(page)), ("pageSize", String(pageSize))])
+    }
+
     // MARK: Transport
 
     func send(

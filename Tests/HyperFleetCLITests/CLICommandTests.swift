@@ -57,7 +57,7 @@ struct CLICommandTests {
         }
     }
 
-    @Test("describe: fields, labels, spec, conditions and the adapters' reports; -o json has resource and statuses")
+    @Test("describe: fields, labels, spec, conditions and the adapters' reports; -o json has resource and reconciliation")
     func describe() async throws {
         try await CLIHarness.run { harness in
             let cluster = try await harness.client.create(.cluster, body: .object([
@@ -79,7 +79,7 @@ struct CLICommandTests {
             #expect(json.code == 0)
             let value = try JSONValue.parse(json.out)
             #expect(value.at("resource.id")?.stringValue == id)
-            #expect(value.at("statuses.items.0.adapter")?.stringValue == "dns")
+            #expect(value.at("reconciliation.adapters.0.name")?.stringValue == "dns")
         }
     }
 
