@@ -1,6 +1,8 @@
 import Foundation
+import HyperFleetJSON
 import HyperFleetModel
 import HyperFleetOps
+import HyperFleetStore
 import HyperFleetTestSupport
 import Kafka
 import Logging
@@ -17,10 +19,11 @@ struct StuckResourceTests {
     static let recoveredLine = "stuck resources recovered: none stuck any more"
 
     /// stuck_after 600 s and stuck_delete_after 300 s in simulated time.
-    static func run(_ body: @Sendable (SentinelHarness) async throws -> Void) async throws {
+    static func run(alertEvents: Bool = true, _ body: @Sendable (SentinelHarness) async throws -> Void) async throws {
         try await SentinelHarness.run(configure: { settings in
             settings.stuckAfter = .seconds(600)
             settings.stuckDeleteAfter = .seconds(300)
+            settings.stuckAlertEvents = alertEvents
         }, body)
     }
 
@@ -94,8 +97,38 @@ struct StuckResourceTests {
         }
     }
 
-    @Test func deletingPastStuckDeleteAfterIsCountedAsDeleting() async throws {
+    /// A change of generation (a user's PATCH) restarts the count: stuck_after is counted from the
+    /// later of the last phase transition and the last user write. Nodepools are checked like clusters.
+    @Test func aGenerationChangeRestartsTheCountOfANodePool() async throws {
         try await Self.run { h in
+            let monitor = StuckResourceMonitor(engine: h.engine(metrics: Telemetry.prometheus(logger: quietLogger)))
+            let cluster = try await h.createCluster("parent")
+            let nodePool = try await h.store.createNodePool(
+                clusterID: cluster.id, ResourceCreate(name: "pool", spec: ["size": .int(3)], labels: [:]), by: "test@example.com",
+                now: h.clock.now())
+            h.clock.advance(by: .seconds(700))
+            let stuck = try await monitor.check(.nodepools)
+            #expect(stuck.stuck.sampleIDs == [nodePool.id])
+            #expect(stuck.opened)
+
+            // A PATCH now (a new generation, still NotReady): no longer stuck until stuck_after has passed again.
+            let target = ResourceTarget.nodePool(clusterID: cluster.id, id: nodePool.id)
+            _ = try await h.store.patch(
+                target, ResourcePatch(mode: .merge, spec: .object(["size": .int(5)])), by: "test@example.com", now: h.clock.now())
+            let patched = try await monitor.check(.nodepools)
+            #expect(patched.stuck.count == 0)
+            #expect(patched.closed)
+            h.clock.advance(by: .seconds(500))
+            #expect(try await monitor.check(.nodepools).stuck.count == 0)
+            h.clock.advance(by: .seconds(200))
+            let again = try await monitor.check(.nodepools)
+            #expect(again.stuck.sampleIDs == [nodePool.id])
+            #expect(again.opened, "a new episode")
+        }
+    }
+
+    @Test func deletingPastStuckDeleteAfterIsCountedAsDeleting() async throws {
+        try await Self.run(alertEvents: false) { h in
             let telemetry = Telemetry.prometheus(logger: quietLogger)
             let monitor = StuckResourceMonitor(engine: h.engine(metrics: telemetry))
             let deleting = try await h.createCluster("going")
@@ -116,6 +149,9 @@ struct StuckResourceTests {
             #expect(TestMetrics.value(
                 #"hyperfleet_sentinel_stuck_resources{resource_type="clusters",phase="NotReady",deleting="false"}"#, in: metrics) == 0)
             #expect((TestMetrics.value(#"hyperfleet_sentinel_stuck_oldest_seconds{resource_type="clusters"}"#, in: metrics) ?? 0) >= 400)
+            // stuck_alert_events off: the episode is logged, no alert event goes out.
+            #expect(result.opened)
+            #expect(try await h.events.settle("hyperfleet-alerts", for: .seconds(1)) == 0)
         }
     }
 
