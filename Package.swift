@@ -109,7 +109,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "hyperfleet", dependencies: [
-            "HyperFleetAPI", "HyperFleetCLI", "HyperFleetAdapter", "HyperFleetConfig", "HyperFleetDevStack", "HyperFleetJSON", "HyperFleetOps",
+            "HyperFleetAPI", "HyperFleetCLI", "HyperFleetAdapter", "HyperFleetClient", "HyperFleetConfig", "HyperFleetDevStack", "HyperFleetJSON", "HyperFleetOps",
             "HyperFleetStore", "Kafka", "Sentinel",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),

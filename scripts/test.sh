@@ -55,7 +55,7 @@ log "conformance: no server errors, no schema violations"
 
 # The README's first command, end to end: `hyperfleet dev` on its own private PostgreSQL and embedded
 # Kafka; a cluster created with curl must reach Ready, and SIGINT must leave no process behind.
-log "dev stack: a cluster created with curl reaches Ready; Ctrl-C stops everything"
+log "dev stack: a cluster created with curl reaches Ready; the client's get, describe and reconcile work; Ctrl-C stops everything"
 DEV_PORT=$(free_port)
 DEV_ENV=(HYPERFLEET_DEV_API_PORT=$DEV_PORT HYPERFLEET_DEV_HEALTH_PORT=$(free_port) HYPERFLEET_DEV_METRICS_PORT=$(free_port)
     HYPERFLEET_DEV_SENTINEL_HEALTH_PORT=$(free_port) HYPERFLEET_DEV_POSTGRES_PORT=$(free_port))
@@ -74,6 +74,27 @@ for _ in $(seq 1 100); do
     [ "$PHASE" = Ready ] && break
     sleep 0.2
 done
+# The README's client commands against the same stack (a flag-free run talks to :8000; the
+# environment variable points them at this run's port): the seeded cluster `demo`, then reconcile-now
+# reaching the Sentinel, whose `requested` event shows in the history that `describe` prints.
+CLI_FAILED=""
+export HYPERFLEET_SERVER="http://127.0.0.1:$DEV_PORT"
+"$BIN" get clusters >"$PGDIR/cli.log" 2>&1 && grep -q '^demo ' "$PGDIR/cli.log" || CLI_FAILED="get clusters"
+"$BIN" describe cluster demo >>"$PGDIR/cli.log" 2>&1 || CLI_FAILED="describe cluster demo"
+"$BIN" reconcile cluster demo --reason "test.sh" >>"$PGDIR/cli.log" 2>&1 || CLI_FAILED="reconcile cluster demo"
+REQUESTED=""
+for _ in $(seq 1 50); do
+    if "$BIN" describe cluster demo -o json 2>>"$PGDIR/cli.log" | python3 -c '
+import json, sys
+history = json.load(sys.stdin)["reconciliation"]["history"]
+sys.exit(0 if any(e["action"] == "event" and e["reason"] == "requested" for e in history) else 1)'; then
+        REQUESTED=yes
+        break
+    fi
+    sleep 0.2
+done
+[ -n "$REQUESTED" ] || CLI_FAILED="${CLI_FAILED:-reconcile: no requested event in the history}"
+unset HYPERFLEET_SERVER
 kill -INT "$DEV_PID"
 DEV_STATUS=0
 wait "$DEV_PID" || DEV_STATUS=$?
@@ -82,11 +103,17 @@ if [ "$PHASE" != Ready ] || [ "$DEV_STATUS" != 0 ]; then
     tail -40 "$PGDIR/dev.log" >&2
     exit 1
 fi
+if [ -n "$CLI_FAILED" ]; then
+    log "dev stack: the client commands failed ($CLI_FAILED)"
+    cat "$PGDIR/cli.log" >&2
+    tail -20 "$PGDIR/dev.log" >&2
+    exit 1
+fi
 if pgrep -f "hyperfleet-dev-$(id -u)-" >/dev/null; then
     log "dev stack left a PostgreSQL running"
     exit 1
 fi
-log "dev stack: Ready within seconds, clean exit, nothing left running"
+log "dev stack: Ready within seconds, reconcile-now in the history, clean exit, nothing left running"
 
 log "deployment checks (kustomize render, Kubernetes schemas, promtool, metric names)"
 bash scripts/check-deploy.sh >"$PGDIR/check-deploy.log" 2>&1 || { cat "$PGDIR/check-deploy.log" >&2; exit 1; }

@@ -68,11 +68,14 @@ extension ResourceStore {
 
     // MARK: Reads
 
-    /// The reconciliation document of one resource, read from the Sentinel's views.
+    /// The reconciliation document of one resource, read from the Sentinel's views. Its three reads
+    /// share one snapshot (a read-only repeatable-read transaction), so a write landing between them
+    /// cannot make the record, the adapters and the history disagree.
     public func reconciliation(_ target: ResourceTarget) async throws -> Reconciliation {
         try await translatingErrors {
-            try await pool.withConnection { connection in
-                try await reconciliation(target, on: connection)
+            try await pool.withTransaction { connection in
+                _ = try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                return try await reconciliation(target, on: connection)
             }
         }
     }

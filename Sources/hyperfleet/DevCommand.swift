@@ -4,6 +4,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import HyperFleetAdapter
+import HyperFleetClient
 import HyperFleetConfig
 import HyperFleetDevStack
 import HyperFleetJSON
@@ -35,6 +36,9 @@ struct DevCommand: AsyncParsableCommand {
 
     @Flag(name: .long, help: "Start with an empty database.")
     var fresh = false
+
+    @Flag(name: .long, help: "Do not create the cluster 'demo' and its nodepool 'workers' when the database has no cluster.")
+    var noDemo = false
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -99,9 +103,12 @@ struct DevCommand: AsyncParsableCommand {
         let apiURL = dev.apiURL
         let adapterNames = adapters.map { "\($0.resourceType.rawValue)-\($0.name)" }
         let endpoints = Self.endpointsJSON(dev: dev, brokers: brokers, topics: topics, databaseURL: databaseURL, adapters: adapterNames)
+        let seedDemo = !noDemo
+        let cli = Self.clientCommand()
         let announce = ClosureService("announce") {
             try await waitForAPI(apiURL)
             try Data(endpoints).write(to: state.appendingPathComponent("endpoints.json"))
+            let demo = seedDemo ? await seedDemoCluster(apiURL) : nil
             say("""
                 up. AUTHENTICATION IS OFF (local development only).
                   API        \(apiURL)/api/hyperfleet/v1
@@ -111,12 +118,13 @@ struct DevCommand: AsyncParsableCommand {
                   database   \(redacted(databaseURL))
                   adapters   \(adapterNames.count): \(adapterNames.joined(separator: ", "))
                   (also in .hyperfleet/endpoints.json)
-
-                Try:
-                  curl -s -X POST \(apiURL)/api/hyperfleet/v1/clusters -H 'Content-Type: application/json' \\
-                       -d '{"kind":"Cluster","name":"demo","spec":{"region":"us-east-1"}}'
-                  curl -s '\(apiURL)/api/hyperfleet/v1/clusters?search=name%3D%27demo%27' | python3 -m json.tool | grep -E '"phase"|"type"'
-                  curl -s \(apiURL)/api/hyperfleet/v1/clusters/<id>/statuses
+                \(demo.map { "\n\($0)\n" } ?? "")
+                Try, in another terminal (the same binary is the client; no flags needed):
+                  \(cli) get clusters
+                  \(cli) describe cluster demo
+                  \(cli) reconcile cluster demo --reason "try now"
+                  \(cli) pause cluster demo --reason "incident" && \(cli) resume cluster demo
+                  curl -s \(apiURL)/api/hyperfleet/v1/clusters | python3 -m json.tool
 
                 Ctrl-C stops everything.
                 """)
@@ -125,6 +133,13 @@ struct DevCommand: AsyncParsableCommand {
         // The announcer stops first; the stack's own order follows (adapters, Sentinel, API).
         try await ProcessServices.combining([stack, ProcessServices(services: [announce], shutdownTimeout: .zero)])
             .run(logger: telemetry.logger)
+    }
+
+    /// How to run this binary as the client from the working directory (relative when it lies below it).
+    static func clientCommand() -> String {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+        let here = FileManager.default.currentDirectoryPath + "/"
+        return executable.hasPrefix(here) ? String(executable.dropFirst(here.count)) : executable
     }
 
     /// `.hyperfleet/endpoints.json`: where everything is, for scripts and for `kcat`.
@@ -148,6 +163,27 @@ private func waitForAPI(_ base: String) async throws {
         try await Task.sleep(for: .milliseconds(100))
     }
     throw DevError("the API did not answer at \(base) within 20 s")
+}
+
+/// Creates the cluster `demo` and its nodepool `workers` through the API when no cluster exists, so that
+/// `hyperfleet get clusters` and `hyperfleet describe cluster demo` show something at once. Returns what
+/// to say, or nil when there were clusters already. A failure is said, never fatal: the stack stays up.
+private func seedDemoCluster(_ apiURL: String) async -> String? {
+    let client = HyperFleetClient(server: apiURL)
+    do {
+        guard try await client.list(.cluster, ListRequest(pageSize: 1, orderBy: nil)).items.isEmpty else { return nil }
+        let cluster = try await client.create(.cluster, body: .object([
+            "kind": .string("Cluster"), "name": .string("demo"), "labels": .object(["env": .string("dev")]),
+            "spec": .object(["region": .string("us-east-1")]),
+        ]))
+        guard let id = cluster.value.at("id")?.stringValue else { return "created the cluster demo" }
+        _ = try await client.create(.nodePool, clusterID: id, body: .object([
+            "kind": .string("NodePool"), "name": .string("workers"), "spec": .object(["replicas": .int(3)]),
+        ]))
+        return "created the cluster demo (\(id)) and its nodepool workers, as the database had no cluster (--no-demo skips this)"
+    } catch {
+        return "could not create the demo cluster: \(error)"
+    }
 }
 
 private func redacted(_ url: String) -> String {
