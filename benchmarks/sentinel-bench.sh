@@ -3,6 +3,9 @@
 #
 #   benchmarks/sentinel-bench.sh [sentinel-bench options, e.g. --only look --look-repetitions 30]
 #
+# Parts: look, reaction (create -> event, then reconcile-now: --reconcile-requests, default 1000),
+# throughput, rules.
+#
 # Starts a private PostgreSQL 15 on a free port, runs `swift run -c release sentinel-bench
 # --database-url <admin URL>` (which creates, loads and drops its own databases and runs the librdkafka
 # mock cluster in its own process), prints everything, and stops the server (also on Ctrl-C).

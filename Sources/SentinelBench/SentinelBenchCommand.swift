@@ -131,7 +131,7 @@ struct SentinelBenchCommand: AsyncParsableCommand {
                 + "p50 \(Format.ms(result.consumed.median)) ms, p99 \(Format.ms(result.consumed.percentile(99))) ms")
             if reconcileRequests > 0 {
                 let requestP99 = result.reconcile.percentile(99)
-                summary.append("reconcile-now -> recorded (\(Format.int(result.reconcile.count)))".padding(toLength: 33, withPad: " ", startingAt: 0)
+                summary.append("reconcile -> recorded (\(Format.int(result.reconcile.count)))".padding(toLength: 33, withPad: " ", startingAt: 0)
                     + "p50 \(Format.ms(result.reconcile.median)) ms, p99 \(Format.ms(requestP99)) ms; goal p99 <= 100 ms: "
                     + "\(requestP99 <= 100 && result.reconcileTimeouts == 0 ? "met" : "MISSED")")
             }
