@@ -19,6 +19,7 @@ struct HistoryTrimTests {
             settings.decisions.notReadyBackoffMax = .seconds(3600)
             settings.historyRetention = .seconds(3600)
         }) { h in
+            _ = TestMetrics.registry  // bootstrapped before the engine takes the factory
             let engine = h.engine()
             let busy = try await h.createCluster("busy")
             let quiet = try await h.createCluster("quiet")
@@ -41,10 +42,13 @@ struct HistoryTrimTests {
             }
             let newest = try await h.history(busy.id).prefix(100).map { try $0.int("seq") }
 
+            let trimmedBefore = TestMetrics.value("hyperfleet_sentinel_history_trimmed_total") ?? 0
             let result = try await HistoryTrimmer(engine: engine, batchSize: 7).trim(maxSteps: 1000)
             #expect(result.ran)
             #expect(result.aged == 2)
             #expect(result.counted == 201)
+            // No other test trims anything, so the shared counter moved by this pass alone.
+            #expect(TestMetrics.value("hyperfleet_sentinel_history_trimmed_total") == trimmedBefore + 203)
             let kept = try await h.history(busy.id).map { try $0.int("seq") }
             #expect(kept == newest, "the newest 100 entries are kept")
             let quietKept = try await h.history(quiet.id)

@@ -97,6 +97,25 @@ struct ReconcileControlTests {
         }
     }
 
+    /// An event claimed before the pause committed still goes out (at most one); nothing after it.
+    @Test func eventInFlightAtThePauseGoesOutAlone() async throws {
+        try await SentinelHarness.run { h in
+            let engine = h.engine()
+            let cluster = try await h.createCluster("in-flight-pause")
+            let (pending, _) = try await engine.plan(.clusters)
+            #expect(pending.count == 1)
+            try await h.pause(cluster.id)
+            _ = try await engine.publish(.clusters, pending)
+            try await h.events.waitFor(1)
+            for _ in 0..<120 {
+                h.clock.advance(by: .seconds(1))
+                try await h.drain(engine)
+            }
+            #expect(try await h.events.settle() == 1)
+            #expect(try await h.record(cluster.id)?["next_due_at"] == nil)
+        }
+    }
+
     /// Pause during a NotReady backoff: no event for far longer than three backoff periods (looks
     /// every simulated second), a PATCH while paused included; resume publishes at once.
     @Test func pauseStopsEventsAndResumePublishesTheNext() async throws {
