@@ -16,9 +16,11 @@ extension Schema {
                 CASE WHEN coalesce(c.paused, false) OR s.next_due_at IS NULL THEN NULL ELSE s.next_reason END AS next_reason,
                 CASE WHEN coalesce(c.paused, false) OR s.next_reason IS NULL THEN NULL ELSE s.next_due_at END AS next_due_at,
                 s.decided_at, coalesce(s.attempts, 0) AS attempts, s.claimed_by, s.claim_expires_at,
-                -- A DELETE of a paused resource waits for resume before its `deleted` event goes out.
-                coalesce(c.paused, false) AND r.deleted_time IS NOT NULL AND s.published_reason IS DISTINCT FROM 'deleted'
-                    AND (s.published_at IS NULL OR s.published_at < r.deleted_time) AS deletion_held,
+                -- A DELETE of a paused resource waits for resume before its `deleted` event goes out. The
+                -- DELETE raised the generation, so no event at that generation means none announced it
+                -- (generations, not clocks: the Sentinel's clock and the database's may differ).
+                coalesce(c.paused, false) AND r.deleted_time IS NOT NULL
+                    AND coalesce(s.published_generation, 0) < r.generation AS deletion_held,
                 st.stale_adapter_after, st.history_retention
             FROM \(table) r
             LEFT JOIN hyperfleet_reconcile_controls c ON c.resource_type = '\(table)' AND c.resource_id = r.id
