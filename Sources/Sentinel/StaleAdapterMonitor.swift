@@ -50,10 +50,10 @@ public struct StaleAdapterMonitor: Sendable {
             switch try await store.settleEpisode(.staleAdapter(type, adapter: adapter), active: staleCount > 0, at: now) {
             case .opened?:
                 result.opened.append(episode)
-                try await announce(episode, recovered: false)
+                await announce(episode, recovered: false)
             case .closed?:
                 result.closed.append(episode)
-                try await announce(episode, recovered: true)
+                await announce(episode, recovered: true)
             case nil:
                 break
             }
@@ -62,21 +62,15 @@ public struct StaleAdapterMonitor: Sendable {
         return result
     }
 
-    private func announce(_ episode: StaleEpisode, recovered: Bool) async throws {
-        let metadata: Logger.Metadata = [
-            "adapter": "\(episode.adapter)", "resource_type": "\(episode.type.rawValue)", "resources": "\(episode.count)",
-            "sample_ids": "\(episode.sampleIDs.joined(separator: ","))", "oldest_report_age_seconds": "\(episode.oldestAgeSeconds)",
-        ]
-        if recovered {
-            engine.logger.notice("adapter recovered: reporting again on every resource", metadata: metadata)
-        } else {
-            engine.logger.error("adapter is stale: no report within stale_adapter_after", metadata: metadata)
-        }
-        guard engine.settings.staleAlertEvents else { return }
-        do {
-            _ = try await engine.producer.send(engine.events.alert(episode, recovered: recovered, at: Date()))
-        } catch {
-            engine.logger.warning("stale-adapter alert event not delivered", metadata: ["error": "\(error)", "adapter": "\(episode.adapter)"])
-        }
+    private func announce(_ episode: StaleEpisode, recovered: Bool) async {
+        await engine.announceEpisode(
+            recovered: recovered,
+            opened: "adapter is stale: no report within stale_adapter_after",
+            closed: "adapter recovered: reporting again on every resource",
+            metadata: [
+                "adapter": "\(episode.adapter)", "resource_type": "\(episode.type.rawValue)", "resources": "\(episode.count)",
+                "sample_ids": "\(episode.sampleIDs.joined(separator: ","))", "oldest_report_age_seconds": "\(episode.oldestAgeSeconds)",
+            ],
+            alert: engine.settings.staleAlertEvents ? engine.events.alert(episode, recovered: recovered, at: Date()) : nil)
     }
 }

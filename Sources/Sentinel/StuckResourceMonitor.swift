@@ -67,23 +67,14 @@ public struct StuckResourceMonitor: Sendable {
     }
 
     private func announce(_ episode: StuckEpisode, recovered: Bool) async {
-        let metadata: Logger.Metadata = [
-            "resource_type": "\(episode.type.rawValue)", "resources": "\(episode.count)", "deleting": "\(episode.deleting)",
-            "sample_ids": "\(episode.sampleIDs.joined(separator: ","))", "oldest_age_seconds": "\(episode.oldestAgeSeconds)",
-        ]
-        if recovered {
-            engine.logger.notice("stuck resources recovered: none stuck any more", metadata: metadata)
-        } else {
-            engine.logger.error(
-                "resources are stuck: not Ready for longer than stuck_after, or deleting for longer than stuck_delete_after",
-                metadata: metadata)
-        }
-        guard engine.settings.stuckAlertEvents else { return }
-        do {
-            _ = try await engine.producer.send(engine.events.alert(episode, recovered: recovered, at: Date()))
-        } catch {
-            engine.logger.warning(
-                "stuck-resources alert event not delivered", metadata: ["error": "\(error)", "resource_type": "\(episode.type.rawValue)"])
-        }
+        await engine.announceEpisode(
+            recovered: recovered,
+            opened: "resources are stuck: not Ready for longer than stuck_after, or deleting for longer than stuck_delete_after",
+            closed: "stuck resources recovered: none stuck any more",
+            metadata: [
+                "resource_type": "\(episode.type.rawValue)", "resources": "\(episode.count)", "deleting": "\(episode.deleting)",
+                "sample_ids": "\(episode.sampleIDs.joined(separator: ","))", "oldest_age_seconds": "\(episode.oldestAgeSeconds)",
+            ],
+            alert: engine.settings.stuckAlertEvents ? engine.events.alert(episode, recovered: recovered, at: Date()) : nil)
     }
 }

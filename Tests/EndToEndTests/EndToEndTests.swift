@@ -10,13 +10,10 @@ import Testing
 struct EndToEndTests {
     @Test func createdClusterAndNodePoolsBecomeReady() async throws {
         try await E2EHarness.run { h in
-            let start = ContinuousClock.now
             let cluster = try await h.createCluster("e2e-ready")
             let pools = [try await h.createNodePool(cluster, "e2e-np-a"), try await h.createNodePool(cluster, "e2e-np-b")]
             try await h.waitForPhase(Paths.cluster(cluster), "Ready", generation: 1)
             for pool in pools { try await h.waitForPhase(Paths.nodePool(clusterID: cluster, id: pool), "Ready", generation: 1) }
-            let elapsed = ContinuousClock.now - start
-            #expect(elapsed < .seconds(20), "all Ready after \(elapsed)")
             // The loop went through the Sentinel: a `created` event for each resource.
             let created = h.events.all.filter { $0.reason == "created" }
             #expect(created.contains { $0.key == cluster && $0.message.topic == "hyperfleet-clusters" })
