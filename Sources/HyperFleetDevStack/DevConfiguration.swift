@@ -22,6 +22,8 @@ public struct DevConfiguration: Sendable {
         timings.maxAgeReady = .seconds(60)
         timings.staleAdapterAfter = .seconds(120)
         timings.staleCheckInterval = .seconds(5)
+        timings.stuckAfter = .seconds(120)
+        timings.stuckDeleteAfter = .seconds(120)
         return timings
     }()
     public var jobDuration: Duration = .milliseconds(200)
