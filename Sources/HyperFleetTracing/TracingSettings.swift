@@ -86,6 +86,7 @@ public struct TracingSettings: Sendable, Equatable {
 
     /// Reads `tracing.*` (file and `<prefix>_TRACING_*` through `reader`), then the `OTEL_*` variables in
     /// `environment`, then `overrides`. A bad value throws a `ConfigError` naming the key, variable or flag.
+    /// `tracing.enabled` is resolved first; while it is false only `OTEL_SDK_DISABLED` of the variables is read.
     public static func read(_ reader: ConfigReader, environment: [String: String], overrides: Overrides = .init()) throws -> TracingSettings {
         var settings = TracingSettings()
         func env(_ name: String) -> String? {
@@ -93,6 +94,9 @@ public struct TracingSettings: Sendable, Equatable {
             return value
         }
         func configured(_ key: String) -> String { reader.sources[key] ?? "default" }
+        // While tracing is off, the other OTEL_* variables are not read at all: they may be set for other
+        // programs (an OpenTelemetry operator injects them pod-wide), and nothing here would use them.
+        func otel(_ name: String) -> String? { settings.enabled ? env(name) : nil }
 
         // enabled
         settings.enabled = try reader.bool("tracing.enabled", default: false)
@@ -121,14 +125,14 @@ public struct TracingSettings: Sendable, Equatable {
             settings.tracesEndpoint = try tracesURL(base: base, key: "tracing.otlp_endpoint")
             settings.sources["otlp_endpoint"] = configured("tracing.otlp_endpoint")
         }
-        if let exact = env(Variable.tracesEndpoint) {
+        if let exact = otel(Variable.tracesEndpoint) {
             settings.tracesEndpoint = try checkedURL(exact, key: Variable.tracesEndpoint)
             settings.sources["otlp_endpoint"] = Variable.tracesEndpoint
-        } else if let base = env(Variable.endpoint) {
+        } else if let base = otel(Variable.endpoint) {
             settings.tracesEndpoint = try tracesURL(base: base, key: Variable.endpoint)
             settings.sources["otlp_endpoint"] = Variable.endpoint
         }
-        if let exporter = env(Variable.exporter) {
+        if let exporter = otel(Variable.exporter) {
             switch exporter.lowercased() {
             case "none":
                 settings.tracesEndpoint = nil
@@ -152,7 +156,7 @@ public struct TracingSettings: Sendable, Equatable {
             settings.serviceName = try checkedServiceName(name, key: "tracing.service_name")
             settings.sources["service_name"] = configured("tracing.service_name")
         }
-        if let name = env(Variable.serviceName) {
+        if let name = otel(Variable.serviceName) {
             settings.serviceName = try checkedServiceName(name, key: Variable.serviceName)
             settings.sources["service_name"] = Variable.serviceName
         }
@@ -167,7 +171,7 @@ public struct TracingSettings: Sendable, Equatable {
             samplerName = (name, "tracing.sampler")
             settings.sources["sampler"] = configured("tracing.sampler")
         }
-        if let name = env(Variable.sampler) {
+        if let name = otel(Variable.sampler) {
             samplerName = (name, Variable.sampler)
             settings.sources["sampler"] = Variable.sampler
         }
@@ -180,7 +184,7 @@ public struct TracingSettings: Sendable, Equatable {
             ratio = try checkedRatio(text, key: "tracing.sampler_arg")
             settings.sources["sampler_arg"] = configured("tracing.sampler_arg")
         }
-        if let text = env(Variable.samplerArg) {
+        if let text = otel(Variable.samplerArg) {
             ratio = try checkedRatio(text, key: Variable.samplerArg)
             settings.sources["sampler_arg"] = Variable.samplerArg
         }
@@ -204,11 +208,11 @@ public struct TracingSettings: Sendable, Equatable {
 
         // swift-otel reads these itself and ends the process on values it does not support.
         for name in Variable.protocols {
-            if let value = env(name), !["http/protobuf", "http/json"].contains(value.lowercased()) {
+            if let value = otel(name), !["http/protobuf", "http/json"].contains(value.lowercased()) {
                 throw ConfigError(key: name, "must be http/protobuf or http/json (only OTLP over HTTP is built in), got '\(value)'")
             }
         }
-        if let value = env(Variable.propagators) {
+        if let value = otel(Variable.propagators) {
             let names = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
             if names.contains(where: { $0 != "tracecontext" }) {
                 throw ConfigError(key: Variable.propagators, "must be tracecontext (W3C Trace Context is the only propagator), got '\(value)'")

@@ -126,16 +126,17 @@ import Testing
     }
 
     @Test func badValuesNameTheKeyAndTheRule() throws {
+        let on = "tracing: {enabled: true}"
         let cases: [(String, [String: String], TracingSettings.Overrides, String, String)] = [
             ("tracing: {sampler: sometimes}", [:], .init(), "tracing.sampler", "must be one of"),
-            ("", ["OTEL_TRACES_SAMPLER": "jaeger_remote"], .init(), "OTEL_TRACES_SAMPLER", "must be one of"),
+            (on, ["OTEL_TRACES_SAMPLER": "jaeger_remote"], .init(), "OTEL_TRACES_SAMPLER", "must be one of"),
             ("tracing: {sampler_arg: 1.5}", [:], .init(), "tracing.sampler_arg", "between 0 and 1"),
-            ("", ["OTEL_TRACES_SAMPLER_ARG": "half"], .init(), "OTEL_TRACES_SAMPLER_ARG", "between 0 and 1"),
+            (on, ["OTEL_TRACES_SAMPLER_ARG": "half"], .init(), "OTEL_TRACES_SAMPLER_ARG", "between 0 and 1"),
             ("tracing: {otlp_endpoint: 'ftp://collector'}", [:], .init(), "tracing.otlp_endpoint", "http or https URL"),
-            ("", ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "collector:4318"], .init(), "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http or https URL"),
-            ("", ["OTEL_TRACES_EXPORTER": "zipkin"], .init(), "OTEL_TRACES_EXPORTER", "'otlp' or 'none'"),
-            ("", ["OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"], .init(), "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
-            ("", ["OTEL_PROPAGATORS": "tracecontext,b3"], .init(), "OTEL_PROPAGATORS", "tracecontext"),
+            (on, ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "collector:4318"], .init(), "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http or https URL"),
+            (on, ["OTEL_TRACES_EXPORTER": "zipkin"], .init(), "OTEL_TRACES_EXPORTER", "'otlp' or 'none'"),
+            (on, ["OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"], .init(), "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+            (on, ["OTEL_PROPAGATORS": "tracecontext,b3"], .init(), "OTEL_PROPAGATORS", "tracecontext"),
             ("", ["OTEL_SDK_DISABLED": "maybe"], .init(), "OTEL_SDK_DISABLED", "true or false"),
             ("tracing: {enabled: sometimes}", [:], .init(), "tracing.enabled", "true or false"),
             ("tracing: {export_timeout: soon}", [:], .init(), "tracing.export_timeout", "not a duration"),
@@ -149,6 +150,17 @@ import Testing
             #expect(failure.key == key)
             #expect(failure.problem.contains(rule), "\(failure)")
         }
+    }
+
+    @Test func theOTelVariablesAreNotReadWhileTracingIsOff() throws {
+        let foreign = [
+            "OTEL_PROPAGATORS": "tracecontext,baggage", "OTEL_TRACES_SAMPLER": "jaeger_remote", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel:4317",
+        ]
+        let settings = try read(environment: foreign)
+        #expect(settings.enabled == false)
+        #expect(settings.tracesEndpoint == nil)
+        #expect(error("tracing: {enabled: true}", environment: foreign)?.key == "OTEL_TRACES_SAMPLER")
     }
 
     @Test func aFlagThatSwiftOTelWouldOverrideIsRefused() throws {
