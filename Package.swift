@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -21,6 +21,11 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        // Tracing: the API in code, and swift-otel with its OTLP/HTTP exporter only (no gRPC stack is built).
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
+        .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0", traits: ["OTLPHTTP"]),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0", traits: []),
+        .package(url: "https://github.com/swift-otel/swift-w3c-trace-context", from: "1.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
@@ -86,6 +91,18 @@ let package = Package(
             "HyperFleetModel", "HyperFleetJSON", "HyperFleetAuth", "Postgres",
             .product(name: "Yams", package: "Yams"),
         ]),
+        // W3C trace context and OpenTelemetry: settings, the per-component tracer, propagation carriers
+        // (HTTP, Kafka headers, CloudEvents) and the trace ids in log lines.
+        .target(name: "HyperFleetTracing", dependencies: [
+            "HyperFleetConfig", "Kafka",
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "OTel", package: "swift-otel"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Tracing", package: "swift-distributed-tracing"),
+            .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
+        ]),
         .target(name: "HyperFleetAdapter", dependencies: [
             "HyperFleetModel", "HyperFleetJSON", "Kafka", "HyperFleetConfig", "HyperFleetOps", "Timing",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -139,6 +156,16 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "HyperFleetConfigTests", dependencies: ["HyperFleetConfig"]),
+        .testTarget(name: "HyperFleetTracingTests", dependencies: [
+            "HyperFleetTracing", "HyperFleetConfig", "HyperFleetOps", "HyperFleetJSON", "HyperFleetModel", "HyperFleetTestSupport", "Kafka",
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Tracing", package: "swift-distributed-tracing"),
+        ]),
         .testTarget(name: "HyperFleetAPITests", dependencies: [
             "HyperFleetAPI", "HyperFleetConfig", "HyperFleetOps", "HyperFleetStore", "HyperFleetAuth", "HyperFleetJSON", "PostgresTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),

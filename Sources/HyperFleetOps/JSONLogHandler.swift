@@ -9,9 +9,12 @@ public struct JSONLogHandler: LogHandler {
     public let label: String
     public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]
+    /// Metadata of the current task (for example `trace_id` and `span_id` while a span is active).
+    public var metadataProvider: Logger.MetadataProvider?
 
-    public init(label: String) {
+    public init(label: String, metadataProvider: Logger.MetadataProvider? = nil) {
         self.label = label
+        self.metadataProvider = metadataProvider
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -21,10 +24,19 @@ public struct JSONLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         var line = JSONLogHandler.line(
-            time: .now(), level: event.level, label: label, message: event.message.description,
-            metadata: metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }))
+            time: .now(), level: event.level, label: label, message: event.message.description, metadata: lineMetadata(event.metadata))
         line.append(UInt8(ascii: "\n"))
         FileHandle.standardError.write(Data(line))
+    }
+
+    /// The handler's metadata, then the provider's, then the event's (a later one wins on a shared key).
+    public func lineMetadata(_ eventMetadata: Logger.Metadata?) -> Logger.Metadata {
+        var merged = metadata
+        if let provided = metadataProvider?.get(), !provided.isEmpty {
+            merged.merge(provided, uniquingKeysWith: { $1 })
+        }
+        if let eventMetadata { merged.merge(eventMetadata, uniquingKeysWith: { $1 }) }
+        return merged
     }
 
     /// The JSON object of one log line; metadata keys that collide with the fixed fields are prefixed

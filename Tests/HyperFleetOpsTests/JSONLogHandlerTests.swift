@@ -40,4 +40,16 @@ import Testing
         #expect(object["meta_message"] == .string("spoofed"))
         #expect(object["meta_level"] == .string("debug"))
     }
+
+    @Test func providedMetadataSitsBetweenTheHandlersAndTheEvents() {
+        var handler = JSONLogHandler(label: "l", metadataProvider: Logger.MetadataProvider { ["trace_id": "t", "shared": "provider"] })
+        handler.metadata = ["shared": "handler", "own": "h"]
+        let merged = handler.lineMetadata(["event": "e"])
+        #expect(merged["trace_id"] == "t")
+        #expect(merged["shared"] == "provider")
+        #expect(merged["own"] == "h")
+        #expect(merged["event"] == "e")
+        #expect(handler.lineMetadata(["shared": "event"])["shared"] == "event")
+        #expect(JSONLogHandler(label: "l").lineMetadata(nil).isEmpty)
+    }
 }

@@ -1,0 +1,101 @@
+import Foundation
+import HyperFleetJSON
+import HyperFleetModel
+import HyperFleetOps
+import HyperFleetTracing
+import Logging
+import Testing
+import Tracing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Serialized: the text-format test redirects the process's standard error for a moment.
+@Suite(.serialized) struct LogMetadataTests {
+    private func ids(_ tracer: any Tracer, _ context: ServiceContext) throws -> (trace: String, span: String) {
+        let parts = try #require(tracer.traceHeaders(of: context).traceparent).split(separator: "-").map(String.init)
+        return (parts[1], parts[2])
+    }
+
+    @Test func theProviderGivesTheActiveSpansIdsAndNothingWithoutOne() throws {
+        let tracer = try localTracer()
+        #expect(TraceLogMetadata.provider.get().isEmpty)
+        try tracer.withSpan("work") { span in
+            let expected = try ids(tracer, span.context)
+            let metadata = TraceLogMetadata.provider.get()
+            #expect(metadata["trace_id"]?.description == expected.trace)
+            #expect(metadata["span_id"]?.description == expected.span)
+        }
+        #expect(TraceLogMetadata.provider.get().isEmpty)
+    }
+
+    @Test func jsonLinesCarryTheIdsWhileASpanIsActive() throws {
+        let tracer = try localTracer()
+        let handler = JSONLogHandler(label: "hyperfleet.api", metadataProvider: TraceLogMetadata.provider)
+        func object(_ metadata: Logger.Metadata) throws -> [String: JSONValue] {
+            let bytes = JSONLogHandler.line(
+                time: Timestamp(microsecondsSinceEpoch: 1_764_979_200_000_000), level: .info, label: handler.label, message: "m",
+                metadata: handler.lineMetadata(metadata))
+            return try #require(try JSONValue.parse(String(decoding: bytes, as: UTF8.self)).objectValue)
+        }
+        let outside = try object(["resource": "c1"])
+        #expect(outside["trace_id"] == nil)
+        #expect(outside["span_id"] == nil)
+        #expect(outside["resource"] == .string("c1"))
+        try tracer.withSpan("work") { span in
+            let expected = try ids(tracer, span.context)
+            let inside = try object(["resource": "c1"])
+            #expect(inside["trace_id"] == .string(expected.trace))
+            #expect(inside["span_id"] == .string(expected.span))
+            #expect(inside["resource"] == .string("c1"))
+        }
+    }
+
+    @Test func textLinesCarryTheIdsWhileASpanIsActive() throws {
+        let tracer = try localTracer()
+        let logger = Logger(label: "hyperfleet.tracing-text-test") { label in
+            StreamLogHandler.standardError(label: label, metadataProvider: TraceLogMetadata.provider)
+        }
+        var expected = (trace: "", span: "")
+        let output = try capturingStandardError {
+            logger.info("outside-span-line")
+            try tracer.withSpan("work") { span in
+                expected = try ids(tracer, span.context)
+                logger.info("inside-span-line")
+            }
+        }
+        let lines = output.split(separator: "\n").map(String.init)
+        let inside = try #require(lines.first { $0.contains("inside-span-line") })
+        let outside = try #require(lines.first { $0.contains("outside-span-line") })
+        #expect(inside.contains("trace_id=\(expected.trace)"))
+        #expect(inside.contains("span_id=\(expected.span)"))
+        #expect(!outside.contains("trace_id"))
+        #expect(!outside.contains("span_id"))
+    }
+
+    /// Runs `body` with file descriptor 2 sent to a pipe and returns what was written.
+    private func capturingStandardError(_ body: () throws -> Void) throws -> String {
+        var fds: [Int32] = [0, 0]
+        try #require(pipe(&fds) == 0)
+        fflush(nil)
+        let saved = dup(2)
+        dup2(fds[1], 2)
+        var failure: (any Error)?
+        do { try body() } catch { failure = error }
+        fflush(nil)
+        dup2(saved, 2)
+        close(saved)
+        close(fds[1])
+        var collected: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(fds[0], &buffer, buffer.count)
+            if count <= 0 { break }
+            collected.append(contentsOf: buffer[0..<count])
+        }
+        close(fds[0])
+        if let failure { throw failure }
+        return String(decoding: collected, as: UTF8.self)
+    }
+}
