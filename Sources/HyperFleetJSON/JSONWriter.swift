@@ -82,6 +82,16 @@ public struct JSONWriter: Sendable {
         atContainerStart = false
     }
 
+    /// The text, or `null`.
+    public mutating func string(_ text: String?) {
+        if let text { string(text) } else { null() }
+    }
+
+    /// The number, or `null`.
+    public mutating func int(_ number: Int64?) {
+        if let number { int(number) } else { null() }
+    }
+
     /// A finite double in Swift's shortest round-trip form (valid JSON); non-finite becomes null.
     public mutating func double(_ number: Double) {
         guard number.isFinite else { return null() }

@@ -47,30 +47,27 @@ public struct StaleAdapterMonitor: Sendable {
                 ? try await store.staleSamples(type, adapter: adapter, threshold: threshold, limit: EpisodeKey.sampleSize) : []
             let episode = StaleEpisode(type: type, adapter: adapter, count: staleCount, sampleIDs: samples, oldestAgeSeconds: oldestAge)
             if staleCount > 0 { result.stale.append(episode) }
-            switch try await store.settleEpisode(.staleAdapter(type, adapter: adapter), active: staleCount > 0, at: now) {
-            case .opened?:
-                result.opened.append(episode)
-                await announce(episode, recovered: false)
-            case .closed?:
-                result.closed.append(episode)
-                await announce(episode, recovered: true)
-            case nil:
-                break
+            switch try await engine.settleEpisode(
+                .staleAdapter(type, adapter: adapter), active: staleCount > 0, at: now, announcing: announcement(episode))
+            {
+            case .opened?: result.opened.append(episode)
+            case .closed?: result.closed.append(episode)
+            case nil: break
             }
         }
         try await store.endEpisodesOfUnrequiredAdapters(type)
         return result
     }
 
-    private func announce(_ episode: StaleEpisode, recovered: Bool) async {
-        await engine.announceEpisode(
-            recovered: recovered,
+    private func announcement(_ episode: StaleEpisode) -> EpisodeAnnouncement {
+        let events = engine.settings.staleAlertEvents ? engine.events : nil
+        return EpisodeAnnouncement(
             opened: "adapter is stale: no report within stale_adapter_after",
             closed: "adapter recovered: reporting again on every resource",
             metadata: [
                 "adapter": "\(episode.adapter)", "resource_type": "\(episode.type.rawValue)", "resources": "\(episode.count)",
                 "sample_ids": "\(episode.sampleIDs.joined(separator: ","))", "oldest_report_age_seconds": "\(episode.oldestAgeSeconds)",
             ],
-            alert: engine.settings.staleAlertEvents ? engine.events.alert(episode, recovered: recovered, at: Date()) : nil)
+            alert: { recovered in events?.alert(episode, recovered: recovered, at: Date()) })
     }
 }

@@ -53,28 +53,23 @@ public struct StuckResourceMonitor: Sendable {
             type: type, count: summary.count, deleting: summary.groups.filter(\.deleting).reduce(0) { $0 + $1.count },
             sampleIDs: summary.sampleIDs, oldestAgeSeconds: oldestAge)
         var result = StuckCheckResult(stuck: episode)
-        switch try await engine.store.settleEpisode(.stuckResources(type), active: episode.count > 0, at: now) {
-        case .opened?:
-            result.opened = true
-            await announce(episode, recovered: false)
-        case .closed?:
-            result.closed = true
-            await announce(episode, recovered: true)
-        case nil:
-            break
+        switch try await engine.settleEpisode(.stuckResources(type), active: episode.count > 0, at: now, announcing: announcement(episode)) {
+        case .opened?: result.opened = true
+        case .closed?: result.closed = true
+        case nil: break
         }
         return result
     }
 
-    private func announce(_ episode: StuckEpisode, recovered: Bool) async {
-        await engine.announceEpisode(
-            recovered: recovered,
+    private func announcement(_ episode: StuckEpisode) -> EpisodeAnnouncement {
+        let events = engine.settings.stuckAlertEvents ? engine.events : nil
+        return EpisodeAnnouncement(
             opened: "resources are stuck: not Ready for longer than stuck_after, or deleting for longer than stuck_delete_after",
             closed: "stuck resources recovered: none stuck any more",
             metadata: [
                 "resource_type": "\(episode.type.rawValue)", "resources": "\(episode.count)", "deleting": "\(episode.deleting)",
                 "sample_ids": "\(episode.sampleIDs.joined(separator: ","))", "oldest_age_seconds": "\(episode.oldestAgeSeconds)",
             ],
-            alert: engine.settings.stuckAlertEvents ? engine.events.alert(episode, recovered: recovered, at: Date()) : nil)
+            alert: { recovered in events?.alert(episode, recovered: recovered, at: Date()) })
     }
 }

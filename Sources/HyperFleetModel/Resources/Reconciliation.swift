@@ -155,18 +155,18 @@ extension ReconcileHistoryEntry: JSONWritable {
         writer.string(action)
         if action == "event" {
             writer.key("event_id")
-            writer.optionalString(eventID)
+            writer.string(eventID)
             writer.key("generation")
-            writer.optionalInt(generation)
+            writer.int(generation)
             writer.key("reason")
-            writer.optionalString(reason)
+            writer.string(reason)
             writer.key("replica")
-            writer.optionalString(actor)
+            writer.string(actor)
         } else {
             writer.key("by")
-            writer.optionalString(actor)
+            writer.string(actor)
             writer.key("reason")
-            writer.optionalString(reason)
+            writer.string(reason)
         }
         writer.key("time")
         writer.timestamp(time)
@@ -195,9 +195,9 @@ extension Reconciliation: JSONWritable {
         }
         writer.endArray()
         writer.key("decided_at")
-        writer.optionalTimestamp(decidedAt)
+        writer.timestamp(decidedAt)
         writer.key("deleted_time")
-        writer.optionalTimestamp(deletedTime)
+        writer.timestamp(deletedTime)
         writer.key("deletion_held")
         writer.bool(deletionHeld)
         writer.key("generation")
@@ -214,13 +214,13 @@ extension Reconciliation: JSONWritable {
         if let lastEvent {
             writer.beginObject()
             writer.key("generation")
-            writer.optionalInt(lastEvent.generation)
+            writer.int(lastEvent.generation)
             writer.key("id")
-            writer.optionalString(lastEvent.id)
+            writer.string(lastEvent.id)
             writer.key("published_at")
-            writer.optionalTimestamp(lastEvent.publishedAt)
+            writer.timestamp(lastEvent.publishedAt)
             writer.key("reason")
-            writer.optionalString(lastEvent.reason)
+            writer.string(lastEvent.reason)
             writer.endObject()
         } else {
             writer.null()
@@ -237,21 +237,21 @@ extension Reconciliation: JSONWritable {
             writer.null()
         }
         writer.key("pause_reason")
-        writer.optionalString(pauseReason)
+        writer.string(pauseReason)
         writer.key("paused")
         writer.bool(paused)
         writer.key("paused_at")
-        writer.optionalTimestamp(pausedAt)
+        writer.timestamp(pausedAt)
         writer.key("paused_by")
-        writer.optionalString(pausedBy)
+        writer.string(pausedBy)
         writer.key("pending_request")
         writer.bool(pendingRequest)
         writer.key("phase")
         writer.string(phase)
         writer.key("requested_at")
-        writer.optionalTimestamp(requestedAt)
+        writer.timestamp(requestedAt)
         writer.key("requested_by")
-        writer.optionalString(requestedBy)
+        writer.string(requestedBy)
         writer.key("resource_kind")
         writer.string(resourceKind)
         writer.endObject()
@@ -262,36 +262,21 @@ extension Reconciliation.Adapter: JSONWritable {
     public func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("available")
-        writer.optionalString(available)
+        writer.string(available)
         writer.key("current")
         writer.bool(current)
         writer.key("health")
-        writer.optionalString(health)
+        writer.string(health)
         writer.key("last_report_time")
-        writer.optionalTimestamp(lastReportTime)
+        writer.timestamp(lastReportTime)
         writer.key("name")
         writer.string(name)
         writer.key("observed_generation")
-        writer.optionalInt(observedGeneration)
+        writer.int(observedGeneration)
         writer.key("required")
         writer.bool(required)
         writer.key("stale")
         writer.bool(stale)
         writer.endObject()
-    }
-}
-
-extension JSONWriter {
-    /// The value, or `null`.
-    mutating func optionalString(_ text: String?) {
-        if let text { string(text) } else { null() }
-    }
-
-    mutating func optionalInt(_ number: Int64?) {
-        if let number { int(number) } else { null() }
-    }
-
-    mutating func optionalTimestamp(_ time: Timestamp?) {
-        if let time { timestamp(time) } else { null() }
     }
 }

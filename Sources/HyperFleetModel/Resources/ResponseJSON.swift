@@ -235,4 +235,9 @@ extension JSONWriter {
     public mutating func timestamp(_ time: Timestamp) {
         unescapedString { time.appendRFC3339(to: &$0) }
     }
+
+    /// The instant, or `null`.
+    public mutating func timestamp(_ time: Timestamp?) {
+        if let time { timestamp(time) } else { null() }
+    }
 }
