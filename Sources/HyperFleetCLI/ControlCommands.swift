@@ -85,10 +85,13 @@ struct ControlRun {
 
     func run() async throws {
         try await CLIContext.current.perform(on: target, options) { context, client, found throws(ClientError) in
-            // Whether it was paused before tells "paused" from "already paused" (the API answers 200 for both).
+            guard options.output == .table else {
+                return try context.printDocument(try await client.control(control, found.ref, reason: reason), as: options.output)
+            }
+            // Whether it was paused before tells "paused" from "already paused" (the API answers 200 for both);
+            // only the one-line answer needs it.
             let wasPaused = control == .reconcile ? false : try await client.reconciliation(found.ref).value.at("paused") == .bool(true)
-            let document = try await client.control(control, found.ref, reason: reason)
-            guard options.output == .table else { return try context.printDocument(document, as: options.output) }
+            _ = try await client.control(control, found.ref, reason: reason)
             let outcome: String
             switch control {
             case .reconcile: outcome = "reconcile requested"
