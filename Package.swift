@@ -61,9 +61,12 @@ let package = Package(
         .target(name: "HyperFleetStore", dependencies: [
             "HyperFleetModel", "HyperFleetJSON", "TSL", "Postgres",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Tracing", package: "swift-distributed-tracing"),
         ]),
         .target(name: "HyperFleetAPI", dependencies: [
             "HyperFleetModel", "HyperFleetJSON", "TSL", "HyperFleetStore", "HyperFleetAuth", "HyperFleetConfig", "HyperFleetOps",
+            "HyperFleetTracing",
+            .product(name: "Tracing", package: "swift-distributed-tracing"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
@@ -74,6 +77,8 @@ let package = Package(
         ], resources: [.copy("Resources/openapi.json")]),
         .target(name: "Sentinel", dependencies: [
             "SentinelCore", "Postgres", "Kafka", "HyperFleetModel", "HyperFleetJSON", "Timing", "HyperFleetConfig", "HyperFleetOps",
+            "HyperFleetTracing",
+            .product(name: "Tracing", package: "swift-distributed-tracing"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -105,13 +110,15 @@ let package = Package(
         ]),
         .target(name: "HyperFleetAdapter", dependencies: [
             "HyperFleetModel", "HyperFleetJSON", "Kafka", "HyperFleetConfig", "HyperFleetOps", "Timing",
+            "HyperFleetTracing",
+            .product(name: "Tracing", package: "swift-distributed-tracing"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "HyperFleetDevStack", dependencies: [
-            "HyperFleetAPI", "HyperFleetAdapter", "HyperFleetConfig", "HyperFleetOps", "Sentinel",
+            "HyperFleetAPI", "HyperFleetAdapter", "HyperFleetConfig", "HyperFleetOps", "HyperFleetTracing", "Sentinel",
         ]),
         // The API's client (typed calls over AsyncHTTPClient) and the `hyperfleet get|describe|...` commands on it.
         .target(name: "HyperFleetClient", dependencies: [
@@ -127,7 +134,7 @@ let package = Package(
         ]),
         .executableTarget(name: "hyperfleet", dependencies: [
             "HyperFleetAPI", "HyperFleetCLI", "HyperFleetAdapter", "HyperFleetClient", "HyperFleetConfig", "HyperFleetDevStack", "HyperFleetJSON", "HyperFleetOps",
-            "HyperFleetStore", "Kafka", "Sentinel",
+            "HyperFleetStore", "HyperFleetTracing", "Kafka", "Sentinel",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),

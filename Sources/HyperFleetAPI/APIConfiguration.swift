@@ -1,5 +1,6 @@
 import HyperFleetAuth
 import HyperFleetConfig
+import HyperFleetTracing
 
 /// Everything the API process can be told, from `config/api.yaml`, `HYPERFLEET_API_*` variables (the
 /// log settings and the database URL: the shared `HYPERFLEET_*` ones) and flags.
@@ -46,6 +47,8 @@ public struct APIConfiguration: Sendable {
     public var auth = Auth()
     public var requiredAdapters = RequiredAdapterSettings()
     public var log = LogSettings()
+    /// `tracing:`: spans and W3C trace-context propagation (off by default).
+    public var tracing = TracingSettings()
     /// Run `migrate` before serving (handy for one-replica setups and the dev stack).
     public var migrateOnStart = false
 
@@ -54,8 +57,11 @@ public struct APIConfiguration: Sendable {
     /// The prefix of the API's own environment variables (`HYPERFLEET_API_SERVER_PORT`, ...).
     public static let environmentPrefix = "HYPERFLEET_API"
 
-    /// Reads a configuration. `environment` also supplies `DATABASE_URL`.
-    public static func load(file: String?, environment: [String: String]) throws -> APIConfiguration {
+    /// Reads a configuration. `environment` also supplies `DATABASE_URL` and the `OTEL_*` variables;
+    /// `tracingOverrides` are the command line's tracing flags.
+    public static func load(
+        file: String?, environment: [String: String], tracingOverrides: TracingSettings.Overrides = .init()
+    ) throws -> APIConfiguration {
         let reader = try ConfigReader(file: file, environment: environment, prefix: environmentPrefix)
         var configuration = APIConfiguration()
         var server = Server()
@@ -84,6 +90,7 @@ public struct APIConfiguration: Sendable {
         configuration.auth = auth
         configuration.requiredAdapters = try RequiredAdapterSettings.read(reader)
         configuration.log = try LogSettings.read(reader)
+        configuration.tracing = try TracingSettings.read(reader, environment: environment, overrides: tracingOverrides)
         configuration.migrateOnStart = try reader.bool("migrate_on_start", default: false)
         try reader.rejectUnknownKeys()
         return configuration
@@ -143,6 +150,7 @@ extension APIConfiguration {
             log:
               level: \(log.level)
               format: \(log.format.rawValue)
+            \(tracing.summary)
             migrate_on_start: \(migrateOnStart)
             """
     }

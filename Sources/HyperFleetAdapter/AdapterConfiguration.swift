@@ -1,5 +1,6 @@
 import HyperFleetConfig
 import HyperFleetModel
+import HyperFleetTracing
 
 /// The kind of resource one adapter process watches.
 public enum AdapterResourceType: String, Sendable, CaseIterable {
@@ -81,6 +82,8 @@ public struct AdapterConfiguration: Sendable {
     public var healthPort = 8082
     public var metricsPort = 9092
     public var log = LogSettings()
+    /// `tracing:`: spans and W3C trace-context propagation (off by default).
+    public var tracing = TracingSettings()
 
     public init() {}
 
@@ -94,7 +97,10 @@ public struct AdapterConfiguration: Sendable {
     public var topic: String { kafka.topic ?? resourceType.defaultTopic }
 
     /// Reads a configuration file (nil: only the environment); unknown keys are errors naming the key.
-    public static func load(file: String?, environment: [String: String]) throws -> AdapterConfiguration {
+    /// `tracingOverrides` are the command line's tracing flags; `environment` also supplies the `OTEL_*` variables.
+    public static func load(
+        file: String?, environment: [String: String], tracingOverrides: TracingSettings.Overrides = .init()
+    ) throws -> AdapterConfiguration {
         let reader = try ConfigReader(file: file, environment: environment, prefix: environmentPrefix)
         var c = AdapterConfiguration()
         c.name = try reader.string("name", default: c.name)
@@ -127,6 +133,7 @@ public struct AdapterConfiguration: Sendable {
         c.healthPort = try reader.int("health_port", default: c.healthPort, range: 0...65535)
         c.metricsPort = try reader.int("metrics_port", default: c.metricsPort, range: 0...65535)
         c.log = try LogSettings.read(reader)
+        c.tracing = try TracingSettings.read(reader, environment: environment, overrides: tracingOverrides)
         try reader.rejectUnknownKeys()
         return c
     }
@@ -191,6 +198,7 @@ public struct AdapterConfiguration: Sendable {
             log:
               level: \(log.level)
               format: \(log.format.rawValue)
+            \(tracing.summary)
             """
     }
 }

@@ -1,6 +1,7 @@
 import HyperFleetAdapter
 import HyperFleetAPI
 import HyperFleetConfig
+import HyperFleetTracing
 import Sentinel
 
 /// `hyperfleet dev` settings (`config/dev.yaml`, `HYPERFLEET_DEV_*`): ports and short timings.
@@ -27,10 +28,19 @@ public struct DevConfiguration: Sendable {
         return timings
     }()
     public var jobDuration: Duration = .milliseconds(200)
+    /// Every component's tracing (`tracing:` in config/dev.yaml, `HYPERFLEET_DEV_TRACING_*`, `OTEL_*`,
+    /// flags): on by default here; each component still gets its own tracer and service name.
+    public var tracing: TracingSettings = {
+        var tracing = TracingSettings()
+        tracing.enabled = true
+        return tracing
+    }()
 
     public init() {}
 
-    public static func load(file: String?, environment: [String: String]) throws -> DevConfiguration {
+    public static func load(
+        file: String?, environment: [String: String], tracingOverrides: TracingSettings.Overrides = .init()
+    ) throws -> DevConfiguration {
         let reader = try ConfigReader(file: file, environment: environment, prefix: "HYPERFLEET_DEV")
         var c = DevConfiguration()
         c.host = try reader.string("host", default: c.host)
@@ -41,6 +51,7 @@ public struct DevConfiguration: Sendable {
         c.postgresPort = try reader.int("postgres_port", default: c.postgresPort, range: 1...65535)
         try c.sentinelTimings.readTimings(from: reader)
         c.jobDuration = try reader.duration("job_duration", default: c.jobDuration)
+        c.tracing = try TracingSettings.read(reader, environment: environment, overrides: tracingOverrides, enabledByDefault: true)
         try reader.rejectUnknownKeys()
         return c
     }
@@ -55,6 +66,7 @@ public struct DevConfiguration: Sendable {
         a.database.url = databaseURL
         a.auth.enabled = false
         a.migrateOnStart = true
+        a.tracing = tracing
         return a
     }
 
@@ -68,6 +80,7 @@ public struct DevConfiguration: Sendable {
         s.host = host
         s.healthPort = sentinelHealthPort
         s.metricsPort = 0  // the API's metrics port serves the whole process
+        s.tracing = tracing
         return s
     }
 
@@ -78,6 +91,7 @@ public struct DevConfiguration: Sendable {
         adapter.api.url = apiURL
         adapter.kafka.brokers = brokers
         adapter.jobDuration = jobDuration
+        adapter.tracing = tracing
         adapter.kafka.properties["session.timeout.ms"] = adapter.kafka.properties["session.timeout.ms"] ?? "6000"
         adapter.kafka.properties["heartbeat.interval.ms"] = adapter.kafka.properties["heartbeat.interval.ms"] ?? "500"
         return adapter

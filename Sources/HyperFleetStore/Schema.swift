@@ -13,6 +13,7 @@ public enum Schema {
         Migration(version: 6, name: "JSON columns kept as text for reads", sql: documentTextV6),
         Migration(version: 7, name: "reconcile controls and history", sql: reconcileControlsV7),
         Migration(version: 8, name: "sentinel records for operators: settings, stuck episodes, reconciliation views", sql: sentinelOperationsV8),
+        Migration(version: 9, name: "trace context kept with each change row", sql: traceContextV9),
     ]
 
     /// A list filtered on phase and labels counts its matches from the index alone (labels are

@@ -10,7 +10,7 @@ import Tracing
 /// Off: `NoOpTracer` and no services (no spans, nothing injected, nothing extracted). On: swift-otel's
 /// tracer, made without `InstrumentationSystem.bootstrap` so that each component of one process has its
 /// own (hand it to the component, or run its work inside `withTracer(tracer) { ... }`), with W3C Trace
-/// Context propagation. Spans are exported over OTLP/HTTP (protobuf) only when an endpoint is set; without
+/// Context propagation. Spans are exported over OTLP/HTTP (protobuf, or JSON) only when an endpoint is set; without
 /// one they are still made and propagated.
 ///
 /// Run `services` in the role's `ServiceGroup` before the services that make spans, so that they stop
@@ -43,7 +43,7 @@ public func makeTracer(
     if let endpoint = settings.tracesEndpoint {
         configuration.traces.exporter = .otlp
         configuration.traces.otlpExporter.endpoint = endpoint  // used as it is: it ends in /v1/traces
-        configuration.traces.otlpExporter.protocol = .httpProtobuf
+        configuration.traces.otlpExporter.protocol = settings.otlpProtocol == .httpJSON ? .httpJSON : .httpProtobuf
         configuration.traces.otlpExporter.timeout = exportTimeout
     } else {
         configuration.traces.exporter = .none

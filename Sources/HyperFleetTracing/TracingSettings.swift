@@ -30,11 +30,19 @@ public struct TracingSettings: Sendable, Equatable {
     public var sampler = Sampler.parentBasedAlwaysOn
     /// How long one export (and the final flush) may take; the caller's shutdown timeout bounds it too.
     public var exportTimeout: Duration = .seconds(10)
+    /// The OTLP/HTTP body encoding.
+    public var otlpProtocol = OTLPProtocol.httpProtobuf
     /// Where each resolved key came from (`--flag`, `OTEL_*`, the role's variable, `file`), for summaries and
     /// for telling a flag apart from the `OTEL_*` variables that swift-otel reads again by itself.
     public var sources: [String: String] = [:]
 
     public init() {}
+
+    /// OTLP over HTTP carries protobuf (the default, what collectors expect) or JSON.
+    public enum OTLPProtocol: String, Sendable, Equatable, CaseIterable {
+        case httpProtobuf = "http/protobuf"
+        case httpJSON = "http/json"
+    }
 
     /// A value given on the command line; `flag` is its spelling (starting with `-`, like `--otlp-endpoint`),
     /// for error messages and `sources`.
@@ -87,7 +95,10 @@ public struct TracingSettings: Sendable, Equatable {
     /// Reads `tracing.*` (file and `<prefix>_TRACING_*` through `reader`), then the `OTEL_*` variables in
     /// `environment`, then `overrides`. A bad value throws a `ConfigError` naming the key, variable or flag.
     /// `tracing.enabled` is resolved first; while it is false only `OTEL_SDK_DISABLED` of the variables is read.
-    public static func read(_ reader: ConfigReader, environment: [String: String], overrides: Overrides = .init()) throws -> TracingSettings {
+    /// `enabledByDefault` is the default of `tracing.enabled` (true only for `hyperfleet dev`).
+    public static func read(
+        _ reader: ConfigReader, environment: [String: String], overrides: Overrides = .init(), enabledByDefault: Bool = false
+    ) throws -> TracingSettings {
         var settings = TracingSettings()
         func env(_ name: String) -> String? {
             guard let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
@@ -99,7 +110,7 @@ public struct TracingSettings: Sendable, Equatable {
         func otel(_ name: String) -> String? { settings.enabled ? env(name) : nil }
 
         // enabled
-        settings.enabled = try reader.bool("tracing.enabled", default: false)
+        settings.enabled = try reader.bool("tracing.enabled", default: enabledByDefault)
         settings.sources["enabled"] = configured("tracing.enabled")
         if let raw = env(Variable.sdkDisabled) {
             switch raw.lowercased() {
@@ -152,7 +163,7 @@ public struct TracingSettings: Sendable, Equatable {
         }
 
         // service name
-        if let name = try reader.optionalString("tracing.service_name") {
+        if let name = try reader.optionalString("tracing.service_name"), !name.trimmingCharacters(in: .whitespaces).isEmpty {
             settings.serviceName = try checkedServiceName(name, key: "tracing.service_name")
             settings.sources["service_name"] = configured("tracing.service_name")
         }
@@ -206,10 +217,17 @@ public struct TracingSettings: Sendable, Equatable {
         settings.exportTimeout = try reader.duration("tracing.export_timeout", default: settings.exportTimeout)
         settings.sources["export_timeout"] = configured("tracing.export_timeout")
 
-        // swift-otel reads these itself and ends the process on values it does not support.
+        // protocol: the file (or role variable), then OTEL_EXPORTER_OTLP_PROTOCOL, then the traces-only
+        // variable. swift-otel reads the variables itself and ends the process on values it does not
+        // support, so they are checked here even when the file's value is used.
+        if let text = try reader.optionalString("tracing.otlp_protocol"), !text.trimmingCharacters(in: .whitespaces).isEmpty {
+            settings.otlpProtocol = try checkedProtocol(text, key: "tracing.otlp_protocol")
+            settings.sources["otlp_protocol"] = configured("tracing.otlp_protocol")
+        }
         for name in Variable.protocols {
-            if let value = otel(name), !["http/protobuf", "http/json"].contains(value.lowercased()) {
-                throw ConfigError(key: name, "must be http/protobuf or http/json (only OTLP over HTTP is built in), got '\(value)'")
+            if let value = otel(name) {
+                settings.otlpProtocol = try checkedProtocol(value, key: name)
+                settings.sources["otlp_protocol"] = name
             }
         }
         if let value = otel(Variable.propagators) {
@@ -235,6 +253,13 @@ public struct TracingSettings: Sendable, Equatable {
     private static func tracesURL(base: String, key: String) throws -> String {
         let checked = try checkedURL(base, key: key)
         return checked.hasSuffix("/") ? checked + "v1/traces" : checked + "/v1/traces"
+    }
+
+    private static func checkedProtocol(_ text: String, key: String) throws -> OTLPProtocol {
+        guard let value = OTLPProtocol(rawValue: text.trimmingCharacters(in: .whitespaces).lowercased()) else {
+            throw ConfigError(key: key, "must be http/protobuf or http/json (only OTLP over HTTP is built in), got '\(text)'")
+        }
+        return value
     }
 
     private static func checkedServiceName(_ text: String, key: String) throws -> String {
@@ -271,6 +296,7 @@ extension TracingSettings {
               otlp_endpoint: \(tracesEndpoint ?? "(none: spans are not exported)")
               service_name: \(serviceName ?? "(the component's name)")
               sampler: \(samplerText)
+              otlp_protocol: \(otlpProtocol.rawValue)
               export_timeout: \(DurationText.format(exportTimeout))
             """
     }

@@ -33,10 +33,13 @@ struct APICommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the effective configuration and exit.")
     var check = false
 
+    @OptionGroup(title: "Tracing")
+    var tracing: TracingOptions
+
     func run() async throws {
         var configuration = try APIConfiguration.load(
             file: Bootstrap.configPath(flag: config, defaultFile: "config/api.yaml"),
-            environment: ProcessInfo.processInfo.environment)
+            environment: ProcessInfo.processInfo.environment, tracingOverrides: tracing.overrides)
         if let host { configuration.server.host = host }
         if let port { configuration.server.port = port }
         if let databaseURL { configuration.database.url = databaseURL }

@@ -28,12 +28,15 @@ struct AdapterCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Validate and print the effective configuration, then exit.")
     var check = false
 
+    @OptionGroup(title: "Tracing")
+    var tracing: TracingOptions
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         guard let file = config ?? environment["HYPERFLEET_ADAPTER_CONFIG"].flatMap({ $0.isEmpty ? nil : $0 }) else {
             throw ValidationError("--config is required (for example config/adapters/clusters-validation.yaml)")
         }
-        var configuration = try AdapterConfiguration.load(file: file, environment: environment)
+        var configuration = try AdapterConfiguration.load(file: file, environment: environment, tracingOverrides: tracing.overrides)
         if let apiURL { configuration.api.url = apiURL }
         if let kafkaBrokers { configuration.kafka.brokers = kafkaBrokers }
         try configuration.validate()

@@ -1,6 +1,7 @@
 import Foundation
 import HyperFleetConfig
 import HyperFleetOps
+import HyperFleetTracing
 import Logging
 import Metrics
 
@@ -17,8 +18,9 @@ enum Bootstrap {
             LoggingSystem.bootstrap { label in
                 var handler: any LogHandler
                 switch settings.format {
-                case .text: handler = StreamLogHandler.standardError(label: label)
-                case .json: handler = JSONLogHandler(label: label)
+                // `trace_id` and `span_id` of the active span, if any (nothing while tracing is off).
+                case .text: handler = StreamLogHandler.standardError(label: label, metadataProvider: TraceLogMetadata.provider)
+                case .json: handler = JSONLogHandler(label: label, metadataProvider: TraceLogMetadata.provider)
                 }
                 handler.logLevel = level
                 return handler

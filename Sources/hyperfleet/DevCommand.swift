@@ -40,11 +40,14 @@ struct DevCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Do not create the cluster 'demo' and its nodepool 'workers' when the database has no cluster.")
     var noDemo = false
 
+    @OptionGroup(title: "Tracing (on in the dev stack; spans are exported only when an OTLP endpoint is given)")
+    var tracing: TracingOptions
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let dev = try DevConfiguration.load(
             file: Bootstrap.configPath(flag: config, defaultFile: "config/dev.yaml", environmentKey: "HYPERFLEET_DEV_CONFIG"),
-            environment: environment)
+            environment: environment, tracingOverrides: tracing.overrides)
         let adapterFolder = adapters ?? (FileManager.default.fileExists(atPath: "config/adapters") ? "config/adapters" : nil)
         let adapterConfigurations = try AdapterConfiguration.loadAll(folder: adapterFolder)
         let telemetry = Bootstrap.telemetry(LogSettings(), label: "hyperfleet.dev")

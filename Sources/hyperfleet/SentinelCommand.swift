@@ -27,10 +27,13 @@ struct SentinelCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Validate and print the effective configuration, then exit.")
     var check = false
 
+    @OptionGroup(title: "Tracing")
+    var tracing: TracingOptions
+
     func run() async throws {
         var configuration = try SentinelConfiguration.load(
             file: Bootstrap.configPath(flag: config, defaultFile: "config/sentinel.yaml", environmentKey: "HYPERFLEET_SENTINEL_CONFIG"),
-            environment: ProcessInfo.processInfo.environment)
+            environment: ProcessInfo.processInfo.environment, tracingOverrides: tracing.overrides)
         if !resourceTypes.isEmpty { configuration.resourceTypes = resourceTypes }
         if let kafkaBrokers { configuration.kafka.brokers = kafkaBrokers }
         if let databaseURL { configuration.database.url = databaseURL }

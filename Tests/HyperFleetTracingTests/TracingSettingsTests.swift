@@ -55,6 +55,30 @@ import Testing
         #expect(settings.sources["sampler"] == "file")
     }
 
+    @Test func theProtocolComesFromTheFileThenTheOTelVariablesTracesFirst() throws {
+        #expect(try read().otlpProtocol == .httpProtobuf)
+        let onWithJSON = "tracing:\n  enabled: true\n  otlp_protocol: http/json\n"
+        #expect(try read(onWithJSON).otlpProtocol == .httpJSON)
+        #expect(try read(onWithJSON, environment: ["OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"]).otlpProtocol == .httpProtobuf)
+        let both = ["OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/json"]
+        let settings = try read(onWithJSON, environment: both)
+        #expect(settings.otlpProtocol == .httpJSON)
+        #expect(settings.sources["otlp_protocol"] == "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
+        #expect(error("tracing:\n  otlp_protocol: grpc\n")?.description.contains("tracing.otlp_protocol") == true)
+        #expect(error(onWithJSON, environment: ["OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"])?.description.contains("OTEL_EXPORTER_OTLP_PROTOCOL") == true)
+    }
+
+    @Test func emptyFileValuesMeanTheDefaults() throws {
+        let settings = try read("tracing:\n  enabled: true\n  service_name: ''\n  otlp_endpoint: ''\n  otlp_protocol: ''\n")
+        #expect(settings.serviceName == nil && settings.tracesEndpoint == nil && settings.otlpProtocol == .httpProtobuf)
+    }
+
+    @Test func enabledByDefaultOnlyWhereTheCallerSaysSo() throws {
+        let reader = try ConfigReader(yaml: "", environment: [:], prefix: "HYPERFLEET_DEV")
+        #expect(try TracingSettings.read(reader, environment: [:], enabledByDefault: true).enabled)
+        #expect(try TracingSettings.read(reader, environment: ["OTEL_SDK_DISABLED": "true"], enabledByDefault: true).enabled == false)
+    }
+
     @Test func theRoleVariablesBeatTheFile() throws {
         let settings = try read(
             file,
@@ -140,7 +164,7 @@ import Testing
             ("", ["OTEL_SDK_DISABLED": "maybe"], .init(), "OTEL_SDK_DISABLED", "true or false"),
             ("tracing: {enabled: sometimes}", [:], .init(), "tracing.enabled", "true or false"),
             ("tracing: {export_timeout: soon}", [:], .init(), "tracing.export_timeout", "not a duration"),
-            ("tracing: {service_name: ''}", [:], .init(), "tracing.service_name", "non-empty"),
+            ("tracing: {service_name: \(String(repeating: "x", count: 256))}", [:], .init(), "tracing.service_name", "at most 255"),
             ("", [:], .init(sampler: .init(flag: "--sampler", value: "nope")), "--sampler", "must be one of"),
             ("", [:], .init(otlpEndpoint: .init(flag: "--otlp-endpoint", value: "localhost")), "--otlp-endpoint", "http or https URL"),
             ("tracing: {samplr: always_on}", [:], .init(), "tracing.samplr", "unknown key"),

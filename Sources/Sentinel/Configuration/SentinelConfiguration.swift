@@ -1,6 +1,7 @@
 import Foundation
 import HyperFleetConfig
 import HyperFleetJSON
+import HyperFleetTracing
 import Postgres
 import SentinelCore
 import Timing
@@ -54,6 +55,8 @@ public struct SentinelConfiguration: Sendable {
     public var metricsPort = 9091
     public var shutdownTimeout: Duration = .seconds(10)
     public var log = LogSettings()
+    /// `tracing:`: spans and W3C trace-context propagation (off by default).
+    public var tracing = TracingSettings()
 
     public init() {}
 
@@ -75,7 +78,10 @@ public struct SentinelConfiguration: Sendable {
         historyTrimInterval = try reader.duration("history_trim_interval", default: historyTrimInterval)
     }
 
-    public static func load(file: String?, environment: [String: String]) throws -> SentinelConfiguration {
+    /// `tracingOverrides` are the command line's tracing flags; `environment` also supplies the `OTEL_*` variables.
+    public static func load(
+        file: String?, environment: [String: String], tracingOverrides: TracingSettings.Overrides = .init()
+    ) throws -> SentinelConfiguration {
         let reader = try ConfigReader(file: file, environment: environment, prefix: Self.environmentPrefix)
         var c = SentinelConfiguration()
         c.resourceTypes = try reader.stringList("resource_types", default: c.resourceTypes)
@@ -107,6 +113,7 @@ public struct SentinelConfiguration: Sendable {
         c.metricsPort = try reader.int("server.metrics_port", default: c.metricsPort, range: 0...65535)
         c.shutdownTimeout = try reader.duration("server.shutdown_timeout", default: c.shutdownTimeout)
         c.log = try LogSettings.read(reader)
+        c.tracing = try TracingSettings.read(reader, environment: environment, overrides: tracingOverrides)
         try reader.rejectUnknownKeys()
         return c
     }
@@ -227,6 +234,7 @@ extension SentinelConfiguration {
             log:
               level: \(log.level)
               format: \(log.format.rawValue)
+            \(tracing.summary)
             """
     }
 }
