@@ -7,8 +7,8 @@ import Testing
 import Tracing
 
 @Suite struct ExportTests {
-    private func settings(endpoint: String, exportTimeout: String = "5s") throws -> TracingSettings {
-        let yaml = "tracing: {enabled: true, otlp_endpoint: '\(endpoint)', export_timeout: \(exportTimeout)}"
+    private func settings(endpoint: String, exportTimeout: String = "5s", otlpProtocol: String = "http/protobuf") throws -> TracingSettings {
+        let yaml = "tracing: {enabled: true, otlp_endpoint: '\(endpoint)', export_timeout: \(exportTimeout), otlp_protocol: \(otlpProtocol)}"
         return try TracingSettings.read(try ConfigReader(yaml: yaml, environment: [:], prefix: "HYPERFLEET_TEST"), environment: [:])
     }
 
@@ -65,6 +65,41 @@ import Tracing
         #expect(contains(body, hexBytes(traceID)))
         #expect(contains(body, Array("export-test-span".utf8)))
         #expect(contains(body, Array("hyperfleet-export-test".utf8)))
+    }
+
+    @Test func withHTTPJSONTheReceiverReadsBackNamesIdsParentsAttributesAndLinks() async throws {
+        let receiver = try await OTLPReceiver.start()
+        let logger = Logger(label: "export-test")
+        let made = try makeTracer(
+            settings: try settings(endpoint: receiver.endpoint, otlpProtocol: "http/json"), serviceName: "hyperfleet-json-test",
+            logger: logger, shutdownTimeout: .seconds(30), processEnvironment: [:])
+        let linked = made.tracer.context(continuing: TraceHeaders(
+            traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", tracestate: nil))
+        var parent = "", child = "", trace = ""
+        let ended = try await withRunningServices(made.services, logger: logger) {
+            made.tracer.withSpan("outer", ofKind: .server) { outer in
+                outer.attributes["hyperfleet.resource.id"] = "abc"
+                outer.attributes["http.response.status_code"] = 201
+                let fields = made.tracer.traceHeaders(of: outer.context).traceparent!.split(separator: "-")
+                (trace, parent) = (String(fields[1]), String(fields[2]))
+                made.tracer.withSpan("inner", ofKind: .producer) { inner in
+                    inner.addLink(SpanLink(context: linked, attributes: [:]))
+                    child = String(made.tracer.traceHeaders(of: inner.context).traceparent!.split(separator: "-")[2])
+                }
+            }
+        }
+        try await receiver.stop()
+        #expect(ended)
+        #expect(receiver.requests.allSatisfy { $0.contentType == "application/json" })
+        let spans = receiver.spans
+        let outer = try #require(spans.first { $0.name == "outer" })
+        let inner = try #require(spans.first { $0.name == "inner" })
+        #expect(outer.service == "hyperfleet-json-test")
+        #expect(outer.traceID == trace && outer.spanID == parent && outer.parentSpanID.isEmpty && outer.kind == 2)
+        #expect(outer.attributes["hyperfleet.resource.id"] == "abc" && outer.attributes["http.response.status_code"] == "201")
+        #expect(inner.traceID == trace && inner.spanID == child && inner.parentSpanID == parent && inner.kind == 4)
+        #expect(inner.links.count == 1)
+        #expect(inner.links.first?.traceID == "0af7651916cd43dd8448eb211c80319c" && inner.links.first?.spanID == "b7ad6b7169203331")
     }
 
     @Test func anUnreachableEndpointNeverBlocksOrFailsTheCaller() async throws {
