@@ -209,7 +209,7 @@ let package = Package(
         ]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "HyperFleetAdapter", "HyperFleetConfig", "HyperFleetDevStack", "HyperFleetJSON", "HyperFleetModel", "HyperFleetOps", "HyperFleetTestSupport", "Kafka",
-            "PostgresTestSupport",
+            "HyperFleetTracing", "PostgresTestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),

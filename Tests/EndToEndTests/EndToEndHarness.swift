@@ -7,6 +7,7 @@ import HyperFleetDevStack
 import HyperFleetJSON
 import HyperFleetOps
 import HyperFleetTestSupport
+import HyperFleetTracing
 import Kafka
 import Logging
 import NIOCore
@@ -40,8 +41,13 @@ struct E2EHarness: Sendable {
     static let nodePoolAdapters = RequiredAdapterSettings().nodepools
 
     /// The dev stack's settings with test timings and free ports.
-    static func devConfiguration() throws -> DevConfiguration {
+    /// `tracesTo`: the base URL of an OTLP/HTTP receiver that every component exports its spans to (JSON).
+    static func devConfiguration(tracesTo otlpEndpoint: String? = nil) throws -> DevConfiguration {
         var dev = DevConfiguration()
+        if let otlpEndpoint {
+            dev.tracing.tracesEndpoint = otlpEndpoint + "/v1/traces"
+            dev.tracing.otlpProtocol = .httpJSON
+        }
         dev.host = "127.0.0.1"
         dev.apiPort = try freePort()
         dev.healthPort = try freePort()
@@ -58,8 +64,8 @@ struct E2EHarness: Sendable {
         return dev
     }
 
-    static func run(_ body: @Sendable (E2EHarness) async throws -> Void) async throws {
-        let dev = try devConfiguration()
+    static func run(tracesTo otlpEndpoint: String? = nil, _ body: @Sendable (E2EHarness) async throws -> Void) async throws {
+        let dev = try devConfiguration(tracesTo: otlpEndpoint)
         try await TestDatabase.withFresh { url in
             let kafka = try KafkaMockCluster(brokers: 1, logger: e2eLogger)
             defer { kafka.close() }
@@ -132,16 +138,20 @@ struct E2EHarness: Sendable {
         return String(buffer: try await response.body.collect(upTo: 16 << 20))
     }
 
-    func request(_ method: HTTPRequest.Method, _ path: String, json: String? = nil, contentType: String = "application/json") async throws -> E2EReply {
+    func request(
+        _ method: HTTPRequest.Method, _ path: String, json: String? = nil, contentType: String = "application/json",
+        headers: [(String, String)] = []
+    ) async throws -> E2EReply {
         var request = HTTPClientRequest(url: apiURL + path)
         request.method = HTTPMethod(rawValue: method.rawValue)
+        request.headers.add(contentsOf: headers)
         if let json {
             request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(string: json))
         }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 16 << 20)
-        return E2EReply(status: Int(response.status.code), body: String(buffer: body))
+        return E2EReply(status: Int(response.status.code), body: String(buffer: body), headers: response.headers)
     }
 
     func createCluster(_ name: String, spec: String = #"{"region":"eu"}"#) async throws -> String {
@@ -202,6 +212,7 @@ struct E2ETimedOut: Error {}
 struct E2EReply: Sendable {
     var status: Int
     var body: String
+    var headers: HTTPHeaders = [:]
 
     func json() throws -> JSONValue { try JSONValue.parse(Array(body.utf8)) }
     func string(_ path: String) throws -> String? { try json().at(path)?.stringValue }
