@@ -33,7 +33,7 @@ struct TracingTests {
     /// The API on a fresh database with the production tracer (OTLP/HTTP JSON to a receiver). After
     /// `body`, the tracer's services shut down, which exports every span; returns them.
     static func withTracedAPI(
-        authenticator: BearerAuthenticator? = nil, _ body: @Sendable (APIHarness) async throws -> Void
+        authenticator: BearerAuthenticator? = nil, serverLogger: Logger = APIHarness.logger, _ body: @Sendable (APIHarness) async throws -> Void
     ) async throws -> [ExportedSpan] {
         let receiver = try await OTLPReceiver.start()
         let yaml = "tracing: {enabled: true, otlp_endpoint: '\(receiver.endpoint)', otlp_protocol: http/json, export_timeout: 10s}"
@@ -43,7 +43,7 @@ struct TracingTests {
         let group = ServiceGroup(configuration: .init(services: made.services.map { .init(service: $0) }, logger: APIHarness.logger))
         let running = Task { try await group.run() }
         do {
-            try await APIHarness.run(authenticator: authenticator, tracer: made.tracer, body)
+            try await APIHarness.run(authenticator: authenticator, serverLogger: serverLogger, tracer: made.tracer, body)
         } catch {
             await group.triggerGracefulShutdown()
             try? await running.value
@@ -318,6 +318,28 @@ struct TracingTests {
         #expect(!spans.contains { span in span.attributes.values.contains { $0.contains("secret-path") || $0.contains("nope") } })
         // No store span: nothing reached the database.
         #expect(!spans.contains { $0.name.hasPrefix("store ") })
+    }
+
+    @Test("a 5xx marks the server span and the store span as errors, and the handler's log line carries their trace and span ids")
+    func serverErrorsAreErrorSpansAndLogLinesCarryTheIDs() async throws {
+        let recorder = LogRecorder()
+        let spans = try await Self.withTracedAPI(serverLogger: recorder.logger(metadataProvider: TraceLogMetadata.provider)) { api in
+            await api.pool.close()  // every query fails from now on: the store's error is unexpected, a 500
+            let failed = try await api.get("\(Self.prefix)/clusters", headers: Self.headers(Self.traceparent))
+            #expect(failed.status == 500, "\(failed.body)")
+        }
+        let server = try #require(spans.first { $0.name == "GET \(Self.prefix)/clusters" }, "\(spans)")
+        #expect(server.statusCode == 2)
+        #expect(server.attributes == [
+            "http.request.method": "GET", "http.route": "\(Self.prefix)/clusters", "http.response.status_code": "500",
+            "hyperfleet.resource.type": "clusters", "error.type": "500",
+        ])
+        let store = try #require(spans.first { $0.name == "store clusters" }, "\(spans)")
+        #expect(store.statusCode == 2 && store.parentSpanID == server.spanID)
+        #expect(store.attributes["error.type"] == "PostgresError", "only the error's type: its message may quote values")
+        let logged = try #require(recorder.lines("unexpected error").first)
+        #expect(logged.metadata["trace_id"] == Self.traceID)
+        #expect(logged.metadata["span_id"] == server.spanID)
     }
 
     // MARK: Tracing off
