@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import HyperFleetAPI
 import HyperFleetAuth
 import HyperFleetConfig
 import HyperFleetJSON
@@ -33,7 +34,8 @@ struct TracingTests {
     /// The API on a fresh database with the production tracer (OTLP/HTTP JSON to a receiver). After
     /// `body`, the tracer's services shut down, which exports every span; returns them.
     static func withTracedAPI(
-        authenticator: BearerAuthenticator? = nil, serverLogger: Logger = APIHarness.logger, _ body: @Sendable (APIHarness) async throws -> Void
+        authenticator: BearerAuthenticator? = nil, serverLogger: Logger = APIHarness.logger,
+        configure: (inout APIServerSettings) -> Void = { _ in }, _ body: @Sendable (APIHarness) async throws -> Void
     ) async throws -> [ExportedSpan] {
         let receiver = try await OTLPReceiver.start()
         let yaml = "tracing: {enabled: true, otlp_endpoint: '\(receiver.endpoint)', otlp_protocol: http/json, export_timeout: 10s}"
@@ -43,7 +45,8 @@ struct TracingTests {
         let group = ServiceGroup(configuration: .init(services: made.services.map { .init(service: $0) }, logger: APIHarness.logger))
         let running = Task { try await group.run() }
         do {
-            try await APIHarness.run(authenticator: authenticator, serverLogger: serverLogger, tracer: made.tracer, body)
+            try await APIHarness.run(
+                authenticator: authenticator, configure: configure, serverLogger: serverLogger, tracer: made.tracer, body)
         } catch {
             await group.triggerGracefulShutdown()
             try? await running.value
@@ -293,11 +296,23 @@ struct TracingTests {
         #expect(server.allSatisfy { $0.parentSpanID.isEmpty && $0.traceID != Self.traceID }, "\(server)")
     }
 
-    @Test("404, 405 and auth failures get a server span named without the raw path, with the status code")
+    @Test("404, 405, auth failures and bodies over the limit get a server span named without the raw path, with the status code")
     func rejectedRequestsGetSpans() async throws {
         let minter = try TokenMinter()
         let authenticator = try await minter.authenticator()
-        let spans = try await Self.withTracedAPI(authenticator: authenticator) { api in
+        let token = try await minter.token()
+        let spans = try await Self.withTracedAPI(authenticator: authenticator, configure: { $0.maxBodyBytes = 1024 }) { api in
+            // Over connections of their own: the server closes them after the 413.
+            let big = #"{"kind":"Cluster","name":"big","spec":{"x":""# + String(repeating: "a", count: 3000) + #""}}"#
+            let head = "POST /api/hyperfleet/v1/clusters HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                + "Authorization: Bearer \(token)\r\ntraceparent: \(Self.traceparent)\r\n"
+            let declared = try await RawConnection(port: try #require(api.client.port)).exchange(
+                head + "Content-Length: \(big.utf8.count)\r\n\r\n" + big)
+            #expect(ConnectionTests.responses(in: declared).map(\.status) == [413])
+            let chunked = try await RawConnection(port: try #require(api.client.port)).exchange(
+                head + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + String(big.utf8.count, radix: 16) + "\r\n" + big + "\r\n0\r\n\r\n")
+            #expect(ConnectionTests.responses(in: chunked).map(\.status) == [413])
+
             let unknown = try await api.get("/api/hyperfleet/v1/secret-path-abc", headers: Self.headers(Self.traceparent))
             #expect(unknown.status == 404)
             let wrongMethod = try await api.request(.put, "\(Self.prefix)/clusters", headers: Self.headers(Self.traceparent))
@@ -315,7 +330,10 @@ struct TracingTests {
         let unauthorized = try #require(server.first { $0.name == "GET \(Self.prefix)/clusters/{cluster_id}" }, "\(server)")
         #expect(unauthorized.attributes["http.response.status_code"] == "401")
         #expect(unauthorized.attributes["http.route"] == "\(Self.prefix)/clusters/{cluster_id}")
+        let tooLarge = server.filter { $0.name == "POST \(Self.prefix)/clusters" }
+        #expect(tooLarge.count == 2 && tooLarge.allSatisfy { $0.attributes["http.response.status_code"] == "413" }, "\(tooLarge)")
         #expect(!spans.contains { span in span.attributes.values.contains { $0.contains("secret-path") || $0.contains("nope") } })
+        #expect(!spans.contains { span in span.attributes.values.contains { $0.contains(String(token.prefix(20))) } }, "no header in a span")
         // No store span: nothing reached the database.
         #expect(!spans.contains { $0.name.hasPrefix("store ") })
     }
