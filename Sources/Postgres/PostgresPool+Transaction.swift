@@ -25,7 +25,13 @@ extension PostgresPool {
     private func runTransaction<T: Sendable>(
         on connection: PostgresConnection, settings: [(name: String, value: String)], _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
-        try await connection.begin(settingLocally: settings)
+        do {
+            try await connection.begin(settingLocally: settings)
+        } catch {
+            // BEGIN went through but a setting did not: leave no transaction open behind.
+            if connection.raw.isInTransaction { try? await connection.execute("ROLLBACK") }
+            throw error
+        }
         let value: T
         do {
             value = try await body(connection)

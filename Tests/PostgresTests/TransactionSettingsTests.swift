@@ -50,4 +50,15 @@ import Testing
             try await expectOutsideTransaction(pool)
         }
     }
+
+    @Test func aSettingTheServerRefusesFailsTheTransactionAndLeavesTheSessionClean() async throws {
+        try await withPool(poolSize: 1) { pool, _ in
+            // A name without a dot is no custom setting: set_config fails after BEGIN went through.
+            await #expect(throws: PostgresError.self) {
+                try await pool.withTransaction(settingLocally: [(name: "nodot", value: "x")]) { _ in }
+            }
+            try await expectOutsideTransaction(pool)
+            #expect(try await pool.query("SELECT 1 AS one").first?.int("one") == 1)
+        }
+    }
 }
