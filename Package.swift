@@ -62,7 +62,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "HyperFleetStore", dependencies: [
-            "HyperFleetModel", "HyperFleetJSON", "TSL", "Postgres",
+            "HyperFleetModel", "HyperFleetJSON", "TSL", "Postgres", "HyperFleetTracing",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Tracing", package: "swift-distributed-tracing"),
         ]),
@@ -178,6 +178,7 @@ let package = Package(
         ]),
         .testTarget(name: "HyperFleetAPITests", dependencies: [
             "HyperFleetAPI", "HyperFleetConfig", "HyperFleetOps", "HyperFleetStore", "HyperFleetAuth", "HyperFleetJSON", "PostgresTestSupport",
+            "HyperFleetTracing", .product(name: "Tracing", package: "swift-distributed-tracing"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             "HyperFleetTestSupport",

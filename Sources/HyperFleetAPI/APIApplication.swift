@@ -6,6 +6,7 @@ import HyperFleetStore
 import Logging
 import NIOCore
 import Metrics
+import Tracing
 
 /// What the API server needs, built once by the executable (or a test).
 public struct APIServerSettings: Sendable {
@@ -27,13 +28,20 @@ public enum HyperFleetVersion {
 
 /// Builds the public API router: the route groups (the resource and status-report groups each with
 /// their own auth and write claim), then operation ids, errors and metrics around all of them.
+///
+/// `tracer`: the API's tracer (`makeTracer`); nil or the no-op tracer (tracing off) add no middleware.
+/// The store makes its spans with its own (`ResourceDatabase.makeStore(logger:tracer:)`).
 public func buildAPIRouter(
     store: ResourceStore, authenticator: BearerAuthenticator?, settings: APIServerSettings,
-    metricsFactory: any MetricsFactory = MetricsSystem.factory
+    metricsFactory: any MetricsFactory = MetricsSystem.factory, tracer: (any Tracer)? = nil
 ) -> Router<APIRequestContext> {
     let router = Router(context: APIRequestContext.self)
     let routeTable = RouteTable()
     // Router-wide middlewares first: Hummingbird wraps each route in those added before it.
+    if let tracer, !(tracer is NoOpTracer) {
+        // Outermost: the span covers the other middlewares and sees the final status.
+        router.add(middleware: RequestTracingMiddleware(tracer: tracer))
+    }
     router.add(middleware: RequestMetricsMiddleware(factory: metricsFactory))
     router.add(middleware: OperationIDMiddleware())
     router.add(middleware: ErrorMiddleware(routes: routeTable))
@@ -58,11 +66,12 @@ public func buildAPIRouter(
 /// Builds the API application (not yet running).
 public func buildAPIApplication(
     store: ResourceStore, authenticator: BearerAuthenticator?, settings: APIServerSettings, logger: Logger,
-    metricsFactory: any MetricsFactory = MetricsSystem.factory,
+    metricsFactory: any MetricsFactory = MetricsSystem.factory, tracer: (any Tracer)? = nil,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let responder = buildAPIRouter(store: store, authenticator: authenticator, settings: settings, metricsFactory: metricsFactory)
-        .buildResponder()
+    let responder = buildAPIRouter(
+        store: store, authenticator: authenticator, settings: settings, metricsFactory: metricsFactory, tracer: tracer
+    ).buildResponder()
     let maxBodyBytes = settings.maxBodyBytes
     // Hummingbird's own HTTP/1.1 server; ConnectionEdgeHandler adds 100-continue, the early close after
     // a declared body over the limit, and 431 for an oversized header block.

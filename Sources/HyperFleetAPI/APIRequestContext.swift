@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import HyperFleetAuth
+import Tracing
 
 /// Per-request state shared by the middlewares and the handlers.
 public struct APIRequestContext: RequestContext {
@@ -9,6 +10,8 @@ public struct APIRequestContext: RequestContext {
     public var operationID = ""
     /// The authenticated caller (nil on the open endpoints or with auth off).
     public var principal: Principal?
+    /// The request's server span (nil with tracing off), for what only the handler learns (a new id).
+    var serverSpan: (any Span)?
 
     public init(source: Source) {
         coreContext = .init(source: source)

@@ -2,16 +2,24 @@ import Hummingbird
 import HyperFleetAuth
 import HyperFleetOps
 import HyperFleetStore
+import HyperFleetTracing
 import Logging
 import Metrics
 import ServiceLifecycle
 
-/// Everything the API process runs, wired from its configuration: the database (migrated first when
-/// asked), auth, the API, health and metrics servers, the pool gauges and the list-total folding.
-/// Services are in start order; shutdown runs in reverse (readiness flips first, then the API drains,
-/// then the ops servers stop), and the database closes after the group has ended.
+/// Everything the API process runs, wired from its configuration: the tracer's exporter, the database
+/// (migrated first when asked), auth, the API, health and metrics servers, the pool gauges and the
+/// list-total folding. Services are in start order; shutdown runs in reverse (readiness flips first, then
+/// the API drains, then the ops servers stop, and the tracer's exporter flushes last, within the shutdown
+/// timeout), and the database closes after the group has ended.
 public func buildAPIServices(configuration: APIConfiguration, telemetry: Telemetry) async throws -> ProcessServices {
     let logger = telemetry.logger
+    let server = configuration.server
+    // The API's own tracer (no global bootstrap: the dev stack runs several components in one process).
+    // Its final flush starts after the requests drained and gets at most half of shutdown_timeout, so a
+    // collector that does not answer costs the last spans, never the clean exit within shutdown_timeout.
+    let tracing = try makeTracer(
+        settings: configuration.tracing, serviceName: "hyperfleet-api", logger: logger, shutdownTimeout: server.shutdownTimeout / 2)
     let database = ResourceDatabase(
         connectionString: configuration.database.url, poolSize: configuration.database.poolSize,
         connectTimeout: configuration.database.connectTimeout, logger: logger)
@@ -33,7 +41,6 @@ public func buildAPIServices(configuration: APIConfiguration, telemetry: Telemet
         throw error
     }
 
-    let server = configuration.server
     var settings = APIServerSettings()
     settings.host = server.host
     settings.port = server.port
@@ -44,12 +51,13 @@ public func buildAPIServices(configuration: APIConfiguration, telemetry: Telemet
     settings.resourceWriteClaim = configuration.auth.resourceWriteClaim
 
     let readiness = Readiness { ["database": await database.isReachable()] }
-    let store = database.makeStore(logger: logger)
+    let store = database.makeStore(logger: logger, tracer: tracing.tracer)
     let api = buildAPIApplication(
-        store: store, authenticator: authenticator, settings: settings, logger: logger, metricsFactory: telemetry.metricsFactory)
+        store: store, authenticator: authenticator, settings: settings, logger: logger, metricsFactory: telemetry.metricsFactory,
+        tracer: tracing.tracer)
     let health = buildHealthApplication(host: server.host, port: server.healthPort, readiness: readiness, logger: logger)
     let metrics = buildMetricsApplication(host: server.host, port: server.metricsPort, render: telemetry.renderMetrics, logger: logger)
-    var services: [any Service] = [
+    var services: [any Service] = tracing.services + [
         ClosureService("pool-gauges") { try await PoolGauges(factory: telemetry.metricsFactory).run(database: database) },
         ClosureService("list-changes-fold") {
             while !Task.isCancelled {
@@ -63,11 +71,13 @@ public func buildAPIServices(configuration: APIConfiguration, telemetry: Telemet
         ReadinessShutdownService(readiness: readiness),
     ]
     if let authenticator {
-        services.insert(ClosureService("jwks-refresh") { await authenticator.runRefreshLoop() }, at: 0)
+        // After the tracer's services, which stay first so that they stop last.
+        services.insert(ClosureService("jwks-refresh") { await authenticator.runRefreshLoop() }, at: tracing.services.count)
     }
     logger.info("hyperfleet api configured", metadata: [
         "api": "\(server.host):\(server.port)", "health": "\(server.host):\(server.healthPort)",
         "metrics": "\(server.host):\(server.metricsPort)", "database": "\(database.redactedDescription)",
+        "tracing": "\(configuration.tracing.destination)",
     ])
     return ProcessServices(services: services, shutdownTimeout: server.shutdownTimeout, cleanup: { await database.close() })
 }

@@ -28,7 +28,9 @@ struct ClusterRoutes: Sendable {
         group.get("clusters") { request, _ in JSONResponse.make(try await store.clusters(try input.listQuery(request))) }
         group.post("clusters") { request, context in
             let create = try RequestValidation.clusterCreate(try await input.body(request).bytes).get()
-            return JSONResponse.make(try await store.createCluster(create, by: context.actor), status: .created)
+            let cluster = try await store.createCluster(create, by: context.actor)
+            context.recordCreated(id: cluster.id)
+            return JSONResponse.make(cluster, status: .created)
         }
         group.get("clusters/:cluster_id") { _, context in
             JSONResponse.make(try await store.clusterDocument(id: try input.id(context, "cluster_id")))
@@ -58,7 +60,9 @@ struct NodePoolRoutes: Sendable {
         group.post("clusters/:cluster_id/nodepools") { request, context in
             let clusterID = try input.id(context, "cluster_id")
             let create = try RequestValidation.nodePoolCreate(try await input.body(request).bytes).get()
-            return JSONResponse.make(try await store.createNodePool(clusterID: clusterID, create, by: context.actor), status: .created)
+            let nodePool = try await store.createNodePool(clusterID: clusterID, create, by: context.actor)
+            context.recordCreated(id: nodePool.id)
+            return JSONResponse.make(nodePool, status: .created)
         }
         group.get("clusters/:cluster_id/nodepools/:nodepool_id") { _, context in
             JSONResponse.make(try await store.nodePoolDocument(clusterID: try input.id(context, "cluster_id"), id: try input.id(context, "nodepool_id")))

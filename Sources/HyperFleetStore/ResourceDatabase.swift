@@ -1,5 +1,6 @@
 import Logging
 import Postgres
+import Tracing
 
 /// The database behind the store, for the process that serves it: opened from a libpq connection
 /// string, migrated, checked for readiness, measured and closed, without the caller seeing the pool.
@@ -33,8 +34,9 @@ public struct ResourceDatabase: Sendable {
         }
     }
 
-    public func makeStore(logger: Logger) -> ResourceStore {
-        ResourceStore(pool: pool, logger: logger)
+    /// The store over this database; `tracer` (nil or the no-op tracer: none) makes its spans.
+    public func makeStore(logger: Logger, tracer: (any Tracer)? = nil) -> ResourceStore {
+        ResourceStore(pool: pool, logger: logger, tracer: tracer)
     }
 
     /// True when a connection answers a trivial query.

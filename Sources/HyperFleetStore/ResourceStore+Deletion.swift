@@ -19,8 +19,8 @@ extension ResourceStore {
     /// Starts deletion (deleted_time/by set, generation +1, a cluster's nodepools marked the same way
     /// in the same transaction), or with `force` removes a resource that is already deleting.
     public func delete(_ target: ResourceTarget, by actor: String, force: Bool, now: Timestamp = .now()) async throws -> DeletionOutcome {
-        try await translatingErrors {
-            try await pool.withTransaction { connection in
+        try await traced("delete", target) { span in
+            try await writeTransaction(in: span) { connection in
                 var record = try await lock(target, on: connection)
                 if force {
                     guard record.deletedTime != nil else {

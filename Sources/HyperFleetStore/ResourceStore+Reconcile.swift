@@ -18,8 +18,8 @@ extension ResourceStore {
         _ control: ReconcileControl, _ target: ResourceTarget, _ request: ReconcileControlRequest, by actor: String,
         now: Timestamp = .now()
     ) async throws -> Reconciliation {
-        try await translatingErrors {
-            try await pool.withTransaction { connection in
+        try await traced(control.rawValue, target) { span in
+            try await writeTransaction(in: span) { connection in
                 try await lockKey(target, on: connection)
                 let parameters: [String?] = [target.type.rawValue, target.id, now.rfc3339, actor, request.reason]
                 switch control {
@@ -72,7 +72,7 @@ extension ResourceStore {
     /// share one snapshot (a read-only repeatable-read transaction), so a write landing between them
     /// cannot make the record, the adapters and the history disagree.
     public func reconciliation(_ target: ResourceTarget) async throws -> Reconciliation {
-        try await translatingErrors {
+        try await traced("reconciliation", target) { _ in
             try await pool.withTransaction { connection in
                 _ = try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 return try await reconciliation(target, on: connection)
@@ -82,7 +82,7 @@ extension ResourceStore {
 
     /// One page of a resource's history, newest first, within its newest `historyLimit` entries.
     public func history(_ target: ResourceTarget, _ query: ListQuery) async throws -> ListPage<ReconcileHistoryEntry> {
-        try await translatingErrors {
+        try await traced("history", target) { _ in
             try await pool.withConnection { connection in
                 guard try await connection.query(Self.existsSQL(target), Self.keyParameters(target)).first != nil else {
                     throw notFound(target.type, id: target.id, clusterID: target.clusterID)

@@ -31,8 +31,8 @@ extension ResourceStore {
     /// Applies a PATCH; generation grows only when spec or labels really change, and a no-op PATCH
     /// writes nothing at all.
     public func patch(_ target: ResourceTarget, _ patch: ResourcePatch, by actor: String, now: Timestamp = .now()) async throws -> ResourceRecordView {
-        try await translatingErrors {
-            try await pool.withTransaction { connection in
+        try await traced("patch", target) { span in
+            try await writeTransaction(in: span) { connection in
                 let record = try await lock(target, on: connection)
                 if record.deletedTime != nil {
                     throw StoreError.conflict("\(target.type.noun) '\(target.id)' is being deleted and cannot be changed")
@@ -64,8 +64,9 @@ extension ResourceStore {
     /// Stores an adapter's report and re-aggregates the resource's status in the same transaction,
     /// holding the resource's row lock (parent cluster first for nodepools).
     public func upsertStatus(_ target: ResourceTarget, _ report: StatusReport, now: Timestamp = .now()) async throws -> AdapterStatus {
-        try await translatingErrors {
-            try await pool.withTransaction { connection in
+        try await traced("upsertStatus", target) { span in
+            span?.attributes[StoreSpanAttribute.adapter] = report.adapter
+            return try await writeTransaction(in: span) { connection in
                 let record = try await lock(target, on: connection)
                 var records = try await statusRecords(target, on: connection)
                 let existingIndex = records.firstIndex { $0.status.adapter == report.adapter }
@@ -107,7 +108,7 @@ extension ResourceStore {
     }
 
     public func statuses(_ target: ResourceTarget, _ query: ListQuery) async throws -> ListPage<AdapterStatus> {
-        try await translatingErrors {
+        try await traced("statuses", target) { _ in
             let (ordering, filter) = try query.clauses(
                 orderFields: ResourceType.statusOrderFields, idSQL: "adapter", catalog: ResourceType.statusSearchCatalog)
             return try await pool.withConnection { connection in

@@ -3,21 +3,26 @@ import HyperFleetModel
 import Logging
 import Postgres
 import TSL
+import Tracing
 
 /// Every read and write of clusters, nodepools and adapter statuses. Each write is one transaction;
 /// status reports and PATCHes re-aggregate the resource's `status` under the resource's row lock.
 public struct ResourceStore: Sendable {
     let pool: PostgresPool
     let logger: Logger
+    /// Spans of the store's operations (`ResourceStore+Tracing.swift`); nil when tracing is off.
+    let tracer: (any Tracer)?
     /// GET by id, in shared statements.
     private let clusterReads: BatchedRowReads
     private let nodePoolReads: BatchedRowReads
     /// List totals reused until the next write.
     private let totals = ListTotals()
 
-    public init(pool: PostgresPool, logger: Logger) {
+    /// `tracer`: the component's tracer; nil or the no-op tracer (tracing off) make no spans.
+    public init(pool: PostgresPool, logger: Logger, tracer: (any Tracer)? = nil) {
         self.pool = pool
         self.logger = logger
+        self.tracer = tracer is NoOpTracer ? nil : tracer
         self.clusterReads = BatchedRowReads(pool: pool, sql: ResourceType.clusters.readByIDsSQL)
         self.nodePoolReads = BatchedRowReads(pool: pool, sql: ResourceType.nodepools.readByIDsSQL)
     }
@@ -25,16 +30,18 @@ public struct ResourceStore: Sendable {
     // MARK: Create
 
     public func createCluster(_ request: ResourceCreate, by actor: String, now: Timestamp = .now()) async throws -> Cluster {
-        try await translatingErrors {
-            try await pool.withTransaction { connection in
+        try await traced("createCluster", .clusters) { span in
+            let cluster = try await writeTransaction(in: span) { connection in
                 try await insert(.clusters, request, clusterID: nil, by: actor, now: now, on: connection).cluster
             }
+            span?.attributes[StoreSpanAttribute.resourceID] = cluster.id
+            return cluster
         }
     }
 
     public func createNodePool(clusterID: String, _ request: ResourceCreate, by actor: String, now: Timestamp = .now()) async throws -> NodePool {
-        try await translatingErrors {
-            try await pool.withTransaction { connection in
+        try await traced("createNodePool", .nodepools, clusterID: clusterID) { span in
+            let nodePool = try await writeTransaction(in: span) { connection in
                 // Parent first: the same lock order as status reports and deletion.
                 let parent = try await connection.query("SELECT deleted_time FROM clusters WHERE id = $1 FOR SHARE", [clusterID])
                 guard let row = parent.first else { throw StoreError.notFound("cluster '\(clusterID)' not found") }
@@ -43,6 +50,8 @@ public struct ResourceStore: Sendable {
                 }
                 return try await insert(.nodepools, request, clusterID: clusterID, by: actor, now: now, on: connection).nodePool
             }
+            span?.attributes[StoreSpanAttribute.resourceID] = nodePool.id
+            return nodePool
         }
     }
 
@@ -74,27 +83,27 @@ public struct ResourceStore: Sendable {
     // MARK: Read
 
     public func cluster(id: String) async throws -> Cluster {
-        try await translatingErrors {
+        try await traced("cluster", .clusters, id: id) { _ in
             try ResourceRecord(row: try await storedRow(.clusters, id: id, clusterID: nil)).cluster
         }
     }
 
     public func nodePool(clusterID: String, id: String) async throws -> NodePool {
-        try await translatingErrors {
+        try await traced("nodePool", .nodepools, id: id, clusterID: clusterID) { _ in
             try ResourceRecord(row: try await storedRow(.nodepools, id: id, clusterID: clusterID)).nodePool
         }
     }
 
     /// A cluster as GET returns it (stored JSON written through unparsed).
     public func clusterDocument(id: String) async throws -> ResourceDocument {
-        try await translatingErrors {
+        try await traced("clusterDocument", .clusters, id: id) { _ in
             try ResourceDocument(row: try await storedRow(.clusters, id: id, clusterID: nil))
         }
     }
 
     /// A nodepool of `clusterID` as GET returns it.
     public func nodePoolDocument(clusterID: String, id: String) async throws -> ResourceDocument {
-        try await translatingErrors {
+        try await traced("nodePoolDocument", .nodepools, id: id, clusterID: clusterID) { _ in
             try ResourceDocument(row: try await storedRow(.nodepools, id: id, clusterID: clusterID))
         }
     }
@@ -108,7 +117,7 @@ public struct ResourceStore: Sendable {
     }
 
     public func clusters(_ query: ListQuery) async throws -> ListPage<ResourceDocument> {
-        try await translatingErrors {
+        try await traced("clusters", .clusters) { _ in
             let page = try await list(.clusters, query, clusterID: nil)
             return ListPage(kind: "ClusterList", page: query.page, total: page.total, items: page.items)
         }
@@ -116,7 +125,7 @@ public struct ResourceStore: Sendable {
 
     /// Nodepools of one cluster (404 if the cluster does not exist), or of every cluster.
     public func nodePools(clusterID: String?, _ query: ListQuery) async throws -> ListPage<ResourceDocument> {
-        try await translatingErrors {
+        try await traced("nodePools", .nodepools, clusterID: clusterID) { _ in
             if let clusterID {
                 try await requireExists(.clusters, id: clusterID, clusterID: nil)
             }

@@ -19,6 +19,12 @@ public final class LogRecorder: Sendable {
         Logger(label: "hyperfleet.tests.recorded") { _ in Handler(recorder: self) }
     }
 
+    /// A logger that records every line with the metadata `metadataProvider` adds (for example the trace
+    /// ids of `TraceLogMetadata.provider`), as the production log handlers do.
+    public func logger(metadataProvider: Logger.MetadataProvider) -> Logger {
+        Logger(label: "hyperfleet.tests.recorded") { _ in Handler(recorder: self, metadataProvider: metadataProvider) }
+    }
+
     /// The lines whose message is exactly `message`.
     public func lines(_ message: String) -> [Line] {
         recorded.withLock { $0.filter { $0.message == message } }
@@ -31,6 +37,7 @@ public final class LogRecorder: Sendable {
 
     private struct Handler: LogHandler {
         let recorder: LogRecorder
+        var metadataProvider: Logger.MetadataProvider? = nil
         var metadata: Logger.Metadata = [:]
         var logLevel: Logger.Level = .trace
 
@@ -40,7 +47,8 @@ public final class LogRecorder: Sendable {
         }
 
         func log(event: LogEvent) {
-            let fields = metadata.merging(event.metadata ?? [:]) { $1 }.mapValues(\.description)
+            let provided = metadataProvider?.get() ?? [:]
+            let fields = provided.merging(metadata) { $1 }.merging(event.metadata ?? [:]) { $1 }.mapValues(\.description)
             let line = Line(level: event.level, message: event.message.description, metadata: fields)
             recorder.recorded.withLock { $0.append(line) }
         }

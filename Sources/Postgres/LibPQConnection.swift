@@ -111,6 +111,29 @@ final class LibPQConnection: @unchecked Sendable {
         _ = try consume(PQexec(handle, sql))
     }
 
+    /// `BEGIN`, and in the same message (so in the same round trip) `set_config(name, value, true)` for each
+    /// setting: values the transaction's statements and triggers read with `current_setting`. The values go
+    /// as literals escaped by libpq for this session's encoding and quoting rules.
+    func begin(settingLocally settings: [(name: String, value: String)]) throws {
+        guard !settings.isEmpty else { return try execute("BEGIN") }
+        var sql = "BEGIN; SELECT "
+        for (index, setting) in settings.enumerated() {
+            if index > 0 { sql += ", " }
+            sql += "set_config(\(try literal(setting.name)), \(try literal(setting.value)), true)"
+        }
+        try execute(sql)
+    }
+
+    /// `text` as an SQL string literal (quotes included), escaped by libpq.
+    private func literal(_ text: String) throws -> String {
+        try ensureOpen()
+        guard let escaped = PQescapeLiteral(handle, text, text.utf8.count) else {
+            throw PostgresError(kind: .server, message: "a value could not be escaped: \(lastErrorMessage)")
+        }
+        defer { PQfreemem(escaped) }
+        return String(cString: escaped)
+    }
+
     /// True while the session is usable.
     var isHealthy: Bool { !isFinished && PQstatus(handle) == CONNECTION_OK }
 

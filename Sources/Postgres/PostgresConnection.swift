@@ -35,6 +35,11 @@ public final class PostgresConnection: @unchecked Sendable {
         try await runBlocking { raw in try raw.execute(sql) }
     }
 
+    /// `BEGIN` plus transaction-local settings, in one round trip (see `PostgresPool.withTransaction`).
+    func begin(settingLocally settings: [(name: String, value: String)]) async throws {
+        try await runBlocking { raw in try raw.begin(settingLocally: settings) }
+    }
+
     /// Whether the pool may lend this session again (healthy, no open transaction, not cancelled).
     var isReusable: Bool {
         let cancelled = state.withLock { $0.cancelWasRequested }

@@ -3,13 +3,17 @@ extension PostgresPool {
     static let transactionRetries = 3
 
     /// BEGIN; body; COMMIT — ROLLBACK on any thrown error. Retries the whole body up to 3 times on
-    /// serialization failure (40001) and deadlock (40P01).
-    public func withTransaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    /// serialization failure (40001) and deadlock (40P01). `settingLocally` are set with
+    /// `set_config(name, value, true)` for this transaction only, sent together with BEGIN (no round trip
+    /// of their own); the statements and triggers of the body read them with `current_setting`.
+    public func withTransaction<T: Sendable>(
+        settingLocally settings: [(name: String, value: String)] = [], _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
         var retriesLeft = Self.transactionRetries
         while true {
             do {
                 return try await withConnection { connection in
-                    try await runTransaction(on: connection, body)
+                    try await runTransaction(on: connection, settings: settings, body)
                 }
             } catch let error as PostgresError where error.isTransactionRetryable && retriesLeft > 0 {
                 retriesLeft -= 1
@@ -19,9 +23,15 @@ extension PostgresPool {
     }
 
     private func runTransaction<T: Sendable>(
-        on connection: PostgresConnection, _ body: (PostgresConnection) async throws -> T
+        on connection: PostgresConnection, settings: [(name: String, value: String)], _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
-        try await connection.execute("BEGIN")
+        do {
+            try await connection.begin(settingLocally: settings)
+        } catch {
+            // BEGIN went through but a setting did not: leave no transaction open behind.
+            if connection.raw.isInTransaction { try? await connection.execute("ROLLBACK") }
+            throw error
+        }
         let value: T
         do {
             value = try await body(connection)

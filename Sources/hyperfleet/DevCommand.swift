@@ -9,6 +9,7 @@ import HyperFleetConfig
 import HyperFleetDevStack
 import HyperFleetJSON
 import HyperFleetOps
+import HyperFleetTracing
 import Kafka
 import Logging
 import ServiceLifecycle
@@ -108,6 +109,7 @@ struct DevCommand: AsyncParsableCommand {
         let endpoints = Self.endpointsJSON(dev: dev, brokers: brokers, topics: topics, databaseURL: databaseURL, adapters: adapterNames)
         let seedDemo = !noDemo
         let cli = Self.clientCommand()
+        let tracingLine = Self.tracingLine(dev.tracing)
         let announce = ClosureService("announce") {
             try await waitForAPI(apiURL)
             try Data(endpoints).write(to: state.appendingPathComponent("endpoints.json"))
@@ -120,6 +122,7 @@ struct DevCommand: AsyncParsableCommand {
                   Kafka      \(brokers)   topics: \(topics.values.sorted().joined(separator: ", ")) (kcat -b \(brokers) -C -t hyperfleet-clusters)
                   database   \(redacted(databaseURL))
                   adapters   \(adapterNames.count): \(adapterNames.joined(separator: ", "))
+                  tracing    \(tracingLine)
                   (also in .hyperfleet/endpoints.json)
                 \(demo.map { "\n\($0)\n" } ?? "")
                 Try, in another terminal (the same binary is the client; no flags needed):
@@ -136,6 +139,12 @@ struct DevCommand: AsyncParsableCommand {
         // The announcer stops first; the stack's own order follows (adapters, Sentinel, API).
         try await ProcessServices.combining([stack, ProcessServices(services: [announce], shutdownTimeout: .zero)])
             .run(logger: telemetry.logger)
+    }
+
+    /// The banner's `tracing` line: where every component's spans go, and how to export them when they are not.
+    static func tracingLine(_ tracing: TracingSettings) -> String {
+        guard tracing.enabled, tracing.tracesEndpoint == nil else { return tracing.destination }
+        return tracing.destination + "; --otlp-endpoint http://localhost:4318 (or OTEL_EXPORTER_OTLP_ENDPOINT) exports them"
     }
 
     /// How to run this binary as the client from the working directory (relative when it lies below it).

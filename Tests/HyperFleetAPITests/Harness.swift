@@ -12,6 +12,7 @@ import NIOCore
 import Postgres
 import PostgresTestSupport
 import Testing
+import Tracing
 
 /// A running API on a fresh database, driven over real HTTP.
 struct APIHarness: Sendable {
@@ -33,17 +34,19 @@ struct APIHarness: Sendable {
         authenticator: BearerAuthenticator? = nil,
         configure: (inout APIServerSettings) -> Void = { _ in },
         serverLogger: Logger = logger,
+        tracer: (any Tracer)? = nil,
         _ body: @Sendable (APIHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.withFresh { url in
             let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: url, poolSize: 8, connectTimeout: .seconds(20)), logger: logger)
             do {
                 try await Schema.prepare(pool: pool, clusterAdapters: clusterAdapters, nodePoolAdapters: nodePoolAdapters, logger: logger)
-                let store = ResourceStore(pool: pool, logger: logger)
+                let store = ResourceStore(pool: pool, logger: logger, tracer: tracer)
                 var settings = APIServerSettings()
                 settings.port = 0
                 configure(&settings)
-                let app = buildAPIApplication(store: store, authenticator: authenticator, settings: settings, logger: serverLogger)
+                let app = buildAPIApplication(
+                    store: store, authenticator: authenticator, settings: settings, logger: serverLogger, tracer: tracer)
                 try await app.test(.live) { client in
                     try await body(APIHarness(client: client, pool: pool, store: store, databaseURL: url))
                 }
