@@ -55,6 +55,9 @@ private struct Plan {
     var decided = 0
     /// The trace contexts of the changes this look served (locked and decided, not requeued).
     var servedChangeTraces: [TraceHeaders] = []
+    /// Changes that moved a resource's progress mark, its event waiting for the debounce: remembered once
+    /// the look's transaction committed.
+    var progressChanges: [(id: String, headers: TraceHeaders)] = []
 }
 
 /// What one look did, for metrics, tests and the loop's pacing.
@@ -80,6 +83,8 @@ public final class SentinelEngine: Sendable {
     /// Nil: tracing off (no spans, nothing read from or written to the change rows' trace columns, no
     /// `ce_traceparent`).
     let tracer: (any Tracer)?
+    /// Traced only: contexts of changes whose event waits for the debounce.
+    let progressTraces = ProgressTraces()
     /// Unique per process: claims name their owner.
     public let replicaID: String
     private let consecutiveFailures = Mutex<[WatchedType: Int]>([:])
@@ -173,7 +178,7 @@ public final class SentinelEngine: Sendable {
         let now = clock.now()
         let limit = settings.batchSize
         let traced = tracer != nil
-        return try await store.pool.withTransaction { connection in
+        let plan = try await store.pool.withTransaction { connection in
             var result = LookResult()
             let taken = try await store.takeChanges(type, limit: limit, traceContexts: traced, on: connection)
             let changed = taken.ids
@@ -202,6 +207,7 @@ public final class SentinelEngine: Sendable {
 
             var writes: [SentinelStore.LockedWrite] = []
             var pending: [PendingPublish] = []
+            var progressChanges: [(String, TraceHeaders)] = []
             writes.reserveCapacity(states.count)
             let claimExpiry = now + settings.claimLease
             for (row, state) in states {
@@ -211,15 +217,30 @@ public final class SentinelEngine: Sendable {
                     writes.append(.init(
                         locked: row, attempts: decision.attempts, progressMark: decision.progressMark,
                         nextDueAt: now, nextReason: reason, claimedBy: replicaID, claimExpiresAt: claimExpiry))
-                    // Due because of the change just taken: the event continues that change's trace; due by
-                    // time: a new trace (`Reason.continuesChangeTrace`).
-                    let changeTrace = traced && reason.continuesChangeTrace ? taken.traceContexts[row.id] : nil
+                    var changeTrace: TraceHeaders?
+                    if traced {
+                        // Due because of a change: the event continues that change's trace; due by time: a
+                        // new trace. Any publish ends what was remembered for the resource.
+                        let remembered = progressTraces.take(type, row.id)
+                        switch EventTrace(reason, attemptsBefore: decision.attempts) {
+                        case .takenChange: changeTrace = taken.traceContexts[row.id]
+                        case .progressChange: changeTrace = taken.traceContexts[row.id] ?? remembered
+                        case .none: changeTrace = nil
+                        }
+                    }
                     pending.append(PendingPublish(
                         state: state, decision: decision, reason: reason, dueAt: min(state.dueAt ?? now, now), changeTrace: changeTrace))
                 } else {
                     writes.append(.init(
                         locked: row, attempts: decision.attempts, progressMark: decision.progressMark, nextDueAt: decision.nextDueAt,
                         nextReason: decision.nextReason))
+                    // A change that moved the progress mark: the next event waits for the debounce and
+                    // continues this change's trace.
+                    if traced, let next = decision.nextReason, EventTrace(next, attemptsBefore: decision.attempts) == .progressChange,
+                        let headers = taken.traceContexts[row.id]
+                    {
+                        progressChanges.append((row.id, headers))
+                    }
                 }
             }
             try await store.writeLocked(type, writes, now: now, on: connection)
@@ -228,9 +249,12 @@ public final class SentinelEngine: Sendable {
                 plan.changeRows = taken.rows
                 plan.decided = states.count
                 plan.servedChangeTraces = lockedChanged.compactMap { taken.traceContexts[$0.id] }
+                plan.progressChanges = progressChanges
             }
             return plan
         }
+        for (id, headers) in plan.progressChanges { progressTraces.remember(type, id, headers) }
+        return plan
     }
 
     /// Publishes claimed decisions, then records what was acknowledged and releases what failed.

@@ -120,6 +120,43 @@ struct TracePropagationTests {
         }
     }
 
+    @Test("the first event after a report moved the progress mark continues the report's trace; the retry after it starts a new one")
+    func reportTraceContinuesAfterTheDebounce() async throws {
+        let reported = try #require(Traceparent(Self.patchTrace))
+        let (events, spans) = try await withExportedSpans { tracer in
+            try await SentinelHarness.run { h in
+                let engine = h.engine(tracer: tracer)
+                let cluster = try await h.createCluster("reported")
+                try await h.drain(engine)
+                try await h.events.waitFor(1)
+                // An adapter reports (through the traced API): progress, so the next event comes after the
+                // debounce (5 s here), from the due index, in a later look.
+                try await h.report(cluster.id, adapter: "validation", generation: 1, available: .false)
+                try await h.storeTrace(on: cluster.id, traceparent: Self.patchTrace, tracestate: "hf=report")
+                try await h.drain(engine)
+                #expect(try await h.events.settle() == 1, "not before the debounce")
+                h.clock.advance(by: .seconds(20))
+                try await h.drain(engine)
+                // Nothing moves any more: the next one is a backoff retry.
+                h.clock.advance(by: .seconds(30))
+                try await h.drain(engine)
+                return Array(try await h.events.waitFor(3).dropFirst())
+            }
+        }
+        #expect(events.map(\.reason) == ["not_ready_backoff", "not_ready_backoff"])
+        let first = try #require(Traceparent(events.first?.header("ce_traceparent")))
+        #expect(first.traceID == reported.traceID && first.spanID != reported.spanID)
+        #expect(events.first?.header("ce_tracestate") == "hf=report")
+        let retry = try #require(Traceparent(events.last?.header("ce_traceparent")))
+        #expect(retry.traceID != reported.traceID)
+        let span = try #require(spans.first { $0.name == "sentinel publish" && $0.spanID == first.spanID })
+        #expect(span.parentSpanID == reported.spanID && span.attributes["hyperfleet.event.reason"] == "not_ready_backoff")
+        // The look that took the report links to it, though it published nothing.
+        #expect(spans.contains {
+            $0.name == "sentinel look" && $0.links.map(\.spanID) == [reported.spanID] && $0.attributes["hyperfleet.sentinel.events_published"] == "0"
+        })
+    }
+
     @Test("tracing off: no trace headers or attributes on any event, though change rows carry a context", arguments: [CloudEventMode.binary, .structured])
     func tracingOffAddsNothing(mode: CloudEventMode) async throws {
         try await SentinelHarness.run(configure: { $0.eventMode = mode }) { h in
