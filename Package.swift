@@ -187,13 +187,15 @@ let package = Package(
         ]),
         .testTarget(name: "SentinelTests", dependencies: [
             "Sentinel", "SentinelCore", "Kafka", "Postgres", "PostgresTestSupport", "HyperFleetStore", "HyperFleetModel", "HyperFleetJSON",
-            "HyperFleetTestSupport", "HyperFleetConfig", "HyperFleetOps",
+            "HyperFleetTestSupport", "HyperFleetConfig", "HyperFleetOps", "HyperFleetTracing",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Tracing", package: "swift-distributed-tracing"),
         ]),
         .testTarget(name: "AdapterTests", dependencies: [
             "HyperFleetAdapter", "HyperFleetAPI", "HyperFleetStore", "HyperFleetModel", "HyperFleetJSON", "HyperFleetConfig", "HyperFleetOps",
-            "Kafka", "Postgres", "PostgresTestSupport", "HyperFleetTestSupport",
+            "Kafka", "Postgres", "PostgresTestSupport", "HyperFleetTestSupport", "HyperFleetTracing",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),

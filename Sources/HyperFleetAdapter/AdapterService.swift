@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import ServiceLifecycle
 import Synchronization
+import Tracing
 
 /// The reference adapter: consumes reconcile events of one resource type and reports simulated work
 /// to the API (ADAPTER.md). Run it in a `ServiceGroup`; graceful shutdown stops consuming, lets the
@@ -19,18 +20,22 @@ public struct AdapterService: Service {
     private let state = State()
     private let api: HyperFleetAPIClient
     private let metrics: AdapterMetrics
+    private let tracer: (any Tracer)?
 
     /// `exitOnCrash`: the `crash` behaviour exits the process (status 70); otherwise `run()` throws
     /// `AdapterCrashError` and a supervisor restarts the service. Metrics are created through
-    /// `metricsFactory` (the builders pass their role's).
-    public init(configuration: AdapterConfiguration, logger: Logger, metricsFactory: any MetricsFactory, exitOnCrash: Bool) {
+    /// `metricsFactory` (the builders pass their role's). `tracer`: this adapter's own (nil: tracing off).
+    public init(
+        configuration: AdapterConfiguration, logger: Logger, metricsFactory: any MetricsFactory, exitOnCrash: Bool, tracer: (any Tracer)? = nil
+    ) {
         self.configuration = configuration
         var logger = logger
         logger[metadataKey: "adapter"] = "\(configuration.name)"
         logger[metadataKey: "resource_type"] = "\(configuration.resourceType.rawValue)"
         self.logger = logger
         self.exitOnCrash = exitOnCrash
-        api = HyperFleetAPIClient(settings: configuration.api, logger: logger)
+        self.tracer = tracer
+        api = HyperFleetAPIClient(settings: configuration.api, logger: logger, tracer: tracer)
         metrics = AdapterMetrics(
             adapter: configuration.name, resourceType: configuration.resourceType.rawValue, factory: metricsFactory)
     }
@@ -54,7 +59,7 @@ public struct AdapterService: Service {
         // finished jobs from its own stored reports).
         let jobs = JobBook()
         let reconciler = Reconciler(
-            configuration: configuration, api: api, jobs: jobs, locks: KeyedLock(), metrics: metrics, logger: logger)
+            configuration: configuration, api: api, jobs: jobs, locks: KeyedLock(), metrics: metrics, logger: logger, tracer: tracer)
         state.consuming.store(true, ordering: .relaxed)
         logger.info("adapter consuming", metadata: [
             "topic": "\(configuration.topic)", "group": "\(configuration.consumerGroup)", "api": "\(configuration.api.url)",
@@ -116,27 +121,48 @@ public struct AdapterService: Service {
             ])
             return true
         }
+        let trigger: Reconciler.Trigger = request.isReconcileNow ? .requested : .event
+        // Continues the event's trace (a new one when it carries none, or a malformed one). The outcome is
+        // logged inside the span, so the lines carry its trace id.
+        let parent = tracer.map { $0.context(continuing: request.trace) }
         do {
-            let outcome = try await reconciler.reconcile(request.target, trigger: request.isReconcileNow ? .requested : .event)
-            metrics.count(outcome)
-            logger.debug("event handled", metadata: [
-                "resource": "\(request.target)", "reason": "\(request.reason ?? "")", "outcome": "\(outcome.rawValue)",
-            ])
+            _ = try await reconciler.withEvaluationSpan(request.target, trigger: trigger, parent: parent, kind: .consumer) { span in
+                if let reason = request.reason { span.attributes[AdapterSpans.Attribute.reason] = reason }
+                span.attributes[AdapterSpans.Attribute.messagingSystem] = "kafka"
+                span.attributes[AdapterSpans.Attribute.destination] = message.topic
+                span.attributes[AdapterSpans.Attribute.consumerGroup] = configuration.consumerGroup
+            } _: {
+                do {
+                    let outcome = try await reconciler.reconcile(request.target, trigger: trigger)
+                    metrics.count(outcome)
+                    logger.debug("event handled", metadata: [
+                        "resource": "\(request.target)", "reason": "\(request.reason ?? "")", "outcome": "\(outcome.rawValue)",
+                    ])
+                    return outcome
+                } catch let crash as AdapterCrashError {
+                    metrics.count(.crash)
+                    logger.critical("simulated crash", metadata: ["resource": "\(request.target)"])
+                    if exitOnCrash { exit(70) }
+                    throw crash
+                } catch let cancelled as CancellationError {
+                    throw cancelled
+                } catch {
+                    metrics.count(.apiError)
+                    logger.error("event not handled; the next event retries", metadata: [
+                        "resource": "\(request.target)", "error": "\(error)",
+                    ])
+                    throw error
+                }
+            }
             return true
         } catch let crash as AdapterCrashError {
-            metrics.count(.crash)
-            logger.critical("simulated crash", metadata: ["resource": "\(request.target)"])
-            if exitOnCrash { exit(70) }
             // End the record stream so the error reaches `run()` now, not after the next record.
             await consumer.close()
             throw crash
         } catch is CancellationError {
             return false
         } catch {
-            metrics.count(.apiError)
-            logger.error("event not handled; the next event retries", metadata: [
-                "resource": "\(request.target)", "error": "\(error)",
-            ])
+            // Logged and counted above.
             return true
         }
     }

@@ -1,5 +1,6 @@
 import HyperFleetJSON
 import HyperFleetModel
+import HyperFleetTracing
 import Kafka
 
 /// The resource an adapter acts on, with the API paths that reach it.
@@ -43,6 +44,10 @@ public struct ReconcileRequest: Sendable, Equatable {
     public var target: AdapterTarget
     public var generation: Int64?
     public var reason: String?
+    /// The event's CloudEvents distributed-tracing extension as received (`ce_traceparent`/`ce_tracestate`
+    /// in binary mode, `traceparent`/`tracestate` in structured mode); checked only when a tracer
+    /// extracts it, so a malformed value starts a new trace.
+    public var trace = TraceHeaders()
 
     /// An operator's reconcile-now (OPERATIONS.md): the event's reason is `requested`.
     public var isReconcileNow: Bool { reason == "requested" }
@@ -85,7 +90,9 @@ public struct ReconcileRequest: Sendable, Equatable {
         }
         return ReconcileRequest(
             target: target, generation: data.at("generation")?.exactIntegerValue,
-            reason: data.at("reason")?.stringValue ?? event.extensions["reason"])
+            reason: data.at("reason")?.stringValue ?? event.extensions["reason"],
+            trace: TraceHeaders(
+                traceparent: event.extensions[TraceContextFields.traceparent], tracestate: event.extensions[TraceContextFields.tracestate]))
     }
 
     /// The cluster id inside `/api/hyperfleet/v1/clusters/{cid}/nodepools/{id}`.

@@ -1,6 +1,7 @@
 import HyperFleetJSON
 import HyperFleetModel
 import Logging
+import Tracing
 
 /// The `crash` behaviour met an event: the process must go down (ADAPTER.md "Simulated behaviour").
 public struct AdapterCrashError: Error, Sendable, CustomStringConvertible {
@@ -20,6 +21,15 @@ struct Reconciler: Sendable {
         case requested
         /// A job's completion timer (the adapter reports by itself).
         case jobFinished
+
+        /// The `hyperfleet.adapter.trigger` span attribute.
+        var name: String {
+            switch self {
+            case .event: "event"
+            case .requested: "requested"
+            case .jobFinished: "job_finished"
+            }
+        }
     }
 
     let configuration: AdapterConfiguration
@@ -28,6 +38,8 @@ struct Reconciler: Sendable {
     let locks: KeyedLock<AdapterTarget>
     let metrics: AdapterMetrics
     let logger: Logger
+    /// Nil: tracing off.
+    var tracer: (any Tracer)? = nil
 
     /// Evaluates `target` (serialized per resource). A 409 on the report makes it re-fetch and evaluate
     /// once more; a second 409 is left for the next event.
@@ -40,10 +52,13 @@ struct Reconciler: Sendable {
         }
     }
 
-    /// Called by a job's timer: report the finished job without waiting for an event.
+    /// Called by a job's timer (with the job's span active): report the finished job without waiting for
+    /// an event.
     func jobFinished(_ target: AdapterTarget) async {
         do {
-            let outcome = try await reconcile(target, trigger: .jobFinished)
+            let outcome = try await withEvaluationSpan(target, trigger: .jobFinished) {
+                try await reconcile(target, trigger: .jobFinished)
+            }
             logger.debug("job finished", metadata: ["resource": "\(target)", "outcome": "\(outcome.rawValue)"])
         } catch is CancellationError {
             return
@@ -52,8 +67,25 @@ struct Reconciler: Sendable {
         }
     }
 
+    /// Runs `body` inside an `adapter evaluate` span, a child of `parent` (nil: the active context),
+    /// recording its outcome; just `body` when tracing is off. `describe` adds the event's attributes.
+    func withEvaluationSpan(
+        _ target: AdapterTarget, trigger: Trigger, parent: ServiceContext? = nil, kind: SpanKind = .internal,
+        describe: (any Span) -> Void = { _ in }, _ body: () async throws -> AdapterMetrics.Outcome
+    ) async throws -> AdapterMetrics.Outcome {
+        guard let tracer else { return try await body() }
+        return try await tracer.withSpan(AdapterSpans.evaluate, context: parent ?? .current ?? .topLevel, ofKind: kind) { span in
+            AdapterSpans.describe(span, adapter: configuration.name, target: target)
+            span.attributes[AdapterSpans.Attribute.trigger] = trigger.name
+            describe(span)
+            let outcome = try await body()
+            span.attributes[AdapterSpans.Attribute.outcome] = outcome.rawValue
+            return outcome
+        }
+    }
+
     private func evaluate(_ target: AdapterTarget, trigger: Trigger) async throws -> AdapterMetrics.Outcome {
-        let reply = try await api.get(target.path)
+        let reply = try await api.get(target.path, .getResource(target))
         if reply.status == 404 {
             await jobs.forget(target)
             return .notFound
@@ -78,7 +110,7 @@ struct Reconciler: Sendable {
                 // The job for this generation runs or ran: re-report its result, nothing else.
                 return try await report(target, generation: resource.generation, job.conditions(at: now), outcome: .reported)
             }
-            let statuses = try await api.get(target.path + "/statuses?pageSize=1000")
+            let statuses = try await api.get(target.path + "/statuses?pageSize=1000", .getStatuses(target))
             if statuses.status == 404 {
                 await jobs.forget(target)
                 return .notFound
@@ -109,7 +141,9 @@ struct Reconciler: Sendable {
                     kind, behaviour: behaviour, generation: resource.generation, jobDuration: configuration.jobDuration, now: now)
             else { return .silent }
             let reconciler = self
-            await jobs.start(job, for: target) { await reconciler.jobFinished(target) }
+            await jobs.start(job, for: target, span: jobSpan(job, target: target, behaviour: behaviour)) {
+                await reconciler.jobFinished(target)
+            }
             logger.debug("job started", metadata: [
                 "resource": "\(target)", "generation": "\(resource.generation)", "behaviour": "\(behaviour.rawValue)",
             ])
@@ -141,7 +175,7 @@ struct Reconciler: Sendable {
             .filter { !(reports[$0]?.isTrue("Available", atGeneration: resource.generation) ?? false) }
             .map { "\($0) (Available=True at generation \(resource.generation))" }
         if configuration.requireClusterReady, case .nodePool(let clusterID, _) = target {
-            let reply = try await api.get(Paths.cluster(clusterID))
+            let reply = try await api.get(Paths.cluster(clusterID), .getCluster(clusterID))
             let phase = reply.status == 200 ? (try? reply.json())?.at("status.phase")?.stringValue : nil
             if phase != "Ready" { waiting.append("cluster \(clusterID) phase Ready (now \(phase ?? "unknown"))") }
         }
@@ -155,7 +189,7 @@ struct Reconciler: Sendable {
         let body = Self.reportBody(adapter: configuration.name, generation: generation, observedTime: .now(), conditions: conditions)
         let reply: APIReply
         do {
-            reply = try await api.post(target.path + "/statuses", json: body)
+            reply = try await api.post(target.path + "/statuses", json: body, .postStatus(target))
         } catch {
             metrics.countReport(code: "error")
             throw error
@@ -172,6 +206,17 @@ struct Reconciler: Sendable {
         default:
             return refused("POST \(target.path)/statuses", reply)
         }
+    }
+
+    /// The span of a job starting now, a child of the active evaluation; `JobBook` ends it.
+    private func jobSpan(_ job: SimulatedJob, target: AdapterTarget, behaviour: AdapterBehaviour) -> (any Span)? {
+        guard let tracer else { return nil }
+        let span = tracer.startSpan(AdapterSpans.job, ofKind: .internal)
+        AdapterSpans.describe(span, adapter: configuration.name, target: target)
+        span.attributes[AdapterSpans.Attribute.generation] = job.generation
+        span.attributes[AdapterSpans.Attribute.behaviour] = behaviour.rawValue
+        span.attributes[AdapterSpans.Attribute.jobKind] = job.kind == .work ? "work" : "cleanup"
+        return span
     }
 
     private func refused(_ request: String, _ reply: APIReply) -> AdapterMetrics.Outcome {

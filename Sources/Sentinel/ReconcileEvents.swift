@@ -1,8 +1,10 @@
 import Foundation
 import HyperFleetJSON
 import HyperFleetModel
+import HyperFleetTracing
 import Kafka
 import SentinelCore
+import Tracing
 
 /// Builds the CloudEvents the Sentinel publishes.
 struct ReconcileEvents: Sendable {
@@ -16,8 +18,11 @@ struct ReconcileEvents: Sendable {
     }
 
     /// The reconcile event for one decision: key = resource id, data = {id, kind, href, generation, reason, ...};
-    /// with the event's id, for the publish log.
-    func reconcile(_ type: WatchedType, state: ResourceState, reason: Reason, at time: Date) -> (id: String, message: KafkaMessage) {
+    /// with the event's id, for the publish log. `trace`: the publish span's context, carried as the
+    /// CloudEvents distributed-tracing extension (`ce_traceparent`/`ce_tracestate` in binary mode).
+    func reconcile(
+        _ type: WatchedType, state: ResourceState, reason: Reason, at time: Date, trace: (tracer: any Tracer, context: ServiceContext)? = nil
+    ) -> (id: String, message: KafkaMessage) {
         let id = state.observation.id
         var data: [String: JSONValue] = [
             "id": .string(id), "generation": .int(state.observation.generation), "reason": .string(reason.rawValue),
@@ -36,9 +41,10 @@ struct ReconcileEvents: Sendable {
         }
         // A reconcile request on a deleting resource pokes its deletion again (OPERATIONS.md).
         if reason == .deleted || (reason == .requested && state.observation.deletedTime != nil) { data["deleted"] = .bool(true) }
-        let event = CloudEvent(
+        var event = CloudEvent(
             source: source, type: Self.eventType(type), time: time, subject: id, extensions: ["reason": reason.rawValue],
             data: Array(JSONValue.object(data).serialized().utf8))
+        if let trace { trace.tracer.inject(trace.context, into: &event, using: CloudEventInjector()) }
         return (event.id, event.kafkaMessage(topic: topics[type]!, key: id, mode: mode))
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HyperFleetTracing
 import Kafka
 import Logging
 import Metrics
@@ -6,6 +7,7 @@ import Postgres
 import SentinelCore
 import Synchronization
 import Timing
+import Tracing
 import HyperFleetModel
 
 /// What the engine needs to know; built from `SentinelConfiguration` by the executable or a test.
@@ -39,6 +41,23 @@ package struct PendingPublish: Sendable {
     var reason: Reason
     /// When the resource became due (for publish lag).
     var dueAt: Timestamp
+    /// The trace context stored with the change that made the resource due; the publish span continues
+    /// it. Nil when tracing is off, when the rule is time-driven, or when the change stored none.
+    var changeTrace: TraceHeaders? = nil
+}
+
+/// What `plan` found, with what only a traced look needs.
+private struct Plan {
+    var pending: [PendingPublish]
+    var result: LookResult
+    /// Change rows taken (a resource may have several).
+    var changeRows = 0
+    var decided = 0
+    /// The trace contexts of the changes this look served (locked and decided, not requeued).
+    var servedChangeTraces: [TraceHeaders] = []
+    /// Changes that moved a resource's progress mark, its event waiting for the debounce: remembered once
+    /// the look's transaction committed.
+    var progressChanges: [(id: String, headers: TraceHeaders)] = []
 }
 
 /// What one look did, for metrics, tests and the loop's pacing.
@@ -61,13 +80,19 @@ public final class SentinelEngine: Sendable {
     let events: ReconcileEvents
     let metrics: SentinelMetrics
     let logger: Logger
+    /// Nil: tracing off (no spans, nothing read from or written to the change rows' trace columns, no
+    /// `ce_traceparent`).
+    let tracer: (any Tracer)?
+    /// Traced only: contexts of changes whose event waits for the debounce.
+    let progressTraces = ProgressTraces()
     /// Unique per process: claims name their owner.
     public let replicaID: String
     private let consecutiveFailures = Mutex<[WatchedType: Int]>([:])
 
     public init(
         pool: PostgresPool, producer: KafkaProducer, settings: SentinelSettings, clock: any SentinelClock = SystemSentinelClock(),
-        logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory, replicaID: String = "\(ProcessInfo.processInfo.hostName)-\(UUID().uuidString.prefix(8))"
+        logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory, tracer: (any Tracer)? = nil,
+        replicaID: String = "\(ProcessInfo.processInfo.hostName)-\(UUID().uuidString.prefix(8))"
     ) {
         self.store = SentinelStore(pool: pool)
         self.producer = producer
@@ -76,6 +101,7 @@ public final class SentinelEngine: Sendable {
         self.events = ReconcileEvents(source: settings.source, mode: settings.eventMode, topics: settings.topics, alertsTopic: settings.alertsTopic)
         self.metrics = SentinelMetrics(factory: metricsFactory)
         self.logger = logger
+        self.tracer = tracer
         self.replicaID = replicaID
     }
 
@@ -89,34 +115,83 @@ public final class SentinelEngine: Sendable {
     @discardableResult
     public func look(_ type: WatchedType) async throws -> LookResult {
         let started = ContinuousClock.now
-        let (pending, result) = try await plan(type)
-        var outcome = result
-        if !pending.isEmpty {
-            let (published, failed) = try await publish(type, pending)
-            outcome.published = published
-            outcome.failed = failed
+        guard let tracer else {
+            let (pending, result) = try await plan(type)
+            var outcome = result
+            if !pending.isEmpty {
+                let (published, failed) = try await publish(type, pending)
+                outcome.published = published
+                outcome.failed = failed
+            }
+            metrics.recordLook(type, outcome, duration: ContinuousClock.now - started, at: clock.now())
+            return outcome
         }
+        let startedAt = DefaultTracerClock.now
+        let plan = try await makePlan(type)
+        var outcome = plan.result
+        // An idle poll makes no span: the span starts (back-dated to the look's start) once there is work.
+        let span = outcome.changed > 0 || outcome.due > 0 ? lookSpan(tracer, type, plan, startedAt: startedAt) : nil
+        do {
+            if !plan.pending.isEmpty {
+                let (published, failed) = try await publish(type, plan.pending)
+                outcome.published = published
+                outcome.failed = failed
+            }
+        } catch {
+            span?.recordError(error)
+            span?.setStatus(.init(code: .error))
+            span?.end()
+            throw error
+        }
+        span?.attributes[SentinelSpans.Attribute.eventsPublished] = outcome.published
+        span?.attributes[SentinelSpans.Attribute.eventsFailed] = outcome.failed
+        span?.end()
         metrics.recordLook(type, outcome, duration: ContinuousClock.now - started, at: clock.now())
         return outcome
+    }
+
+    /// The span of a look that found work, linked to the changes it served (at most `maxLookLinks`).
+    private func lookSpan(_ tracer: any Tracer, _ type: WatchedType, _ plan: Plan, startedAt: DefaultTracerClock.Instant) -> any Span {
+        let span = tracer.startSpan(SentinelSpans.look, context: .topLevel, ofKind: .internal, at: startedAt)
+        span.attributes[SentinelSpans.Attribute.resourceType] = type.rawValue
+        span.attributes[SentinelSpans.Attribute.changesTaken] = plan.changeRows
+        span.attributes[SentinelSpans.Attribute.resourcesDue] = plan.result.due
+        span.attributes[SentinelSpans.Attribute.resourcesDecided] = plan.decided
+        span.attributes[SentinelSpans.Attribute.linksDropped] = max(0, plan.servedChangeTraces.count - SentinelSpans.maxLookLinks)
+        for headers in plan.servedChangeTraces.prefix(SentinelSpans.maxLookLinks) {
+            let context = tracer.context(continuing: headers)
+            // A malformed stored value extracts to nothing: no link to it.
+            guard tracer.traceHeaders(of: context).traceparent != nil else { continue }
+            span.addLink(SpanLink(context: context, attributes: [:]))
+        }
+        return span
     }
 
     /// Finds changed and due resources, decides, writes records and claims, in one transaction.
     /// `package` so that the benchmark (Sources/SentinelBench) can time a look without its publish.
     package func plan(_ type: WatchedType) async throws -> ([PendingPublish], LookResult) {
+        let plan = try await makePlan(type)
+        return (plan.pending, plan.result)
+    }
+
+    private func makePlan(_ type: WatchedType) async throws -> Plan {
         let now = clock.now()
         let limit = settings.batchSize
-        return try await store.pool.withTransaction { connection in
+        let traced = tracer != nil
+        let plan = try await store.pool.withTransaction { connection in
             var result = LookResult()
-            let changed = try await store.takeChanges(type, limit: limit, on: connection)
+            let taken = try await store.takeChanges(type, limit: limit, traceContexts: traced, on: connection)
+            let changed = taken.ids
             let wanted = try await store.matching(type, ids: changed, selector: settings.selectorJSON, on: connection)
             let changedHere = changed.filter { wanted.contains($0) }
             try await store.ensureRecords(type, ids: changedHere, on: connection)
             let lockedChanged = try await store.lockRecords(type, ids: changedHere, now: now, on: connection)
             let lockedChangedIDs = Set(lockedChanged.map(\.id))
             // Held by another replica (or in flight): look again after it is recorded.
-            try await store.requeue(type, ids: changedHere.filter { !lockedChangedIDs.contains($0) }, on: connection)
+            try await store.requeue(
+                type, ids: changedHere.filter { !lockedChangedIDs.contains($0) }, traceContexts: taken.traceContexts, on: connection)
             // Not ours under static sharding: leave them to their shard.
-            try await store.requeue(type, ids: changed.filter { !wanted.contains($0) }, on: connection)
+            try await store.requeue(type, ids: changed.filter { !wanted.contains($0) }, traceContexts: taken.traceContexts, on: connection)
             // Locked, read and joined with the resources in one statement.
             let due = try await store.lockDue(type, now: now, limit: limit, selector: settings.selectorJSON, on: connection)
             result.changed = changed.count
@@ -132,6 +207,7 @@ public final class SentinelEngine: Sendable {
 
             var writes: [SentinelStore.LockedWrite] = []
             var pending: [PendingPublish] = []
+            var progressChanges: [(String, TraceHeaders)] = []
             writes.reserveCapacity(states.count)
             let claimExpiry = now + settings.claimLease
             for (row, state) in states {
@@ -141,28 +217,67 @@ public final class SentinelEngine: Sendable {
                     writes.append(.init(
                         locked: row, attempts: decision.attempts, progressMark: decision.progressMark,
                         nextDueAt: now, nextReason: reason, claimedBy: replicaID, claimExpiresAt: claimExpiry))
-                    pending.append(PendingPublish(state: state, decision: decision, reason: reason, dueAt: min(state.dueAt ?? now, now)))
+                    var changeTrace: TraceHeaders?
+                    if traced {
+                        // Due because of a change: the event continues that change's trace; due by time: a
+                        // new trace. Any publish ends what was remembered for the resource.
+                        let remembered = progressTraces.take(type, row.id)
+                        switch EventTrace(reason, attemptsBefore: decision.attempts) {
+                        case .takenChange: changeTrace = taken.traceContexts[row.id]
+                        case .progressChange: changeTrace = taken.traceContexts[row.id] ?? remembered
+                        case .none: changeTrace = nil
+                        }
+                    }
+                    pending.append(PendingPublish(
+                        state: state, decision: decision, reason: reason, dueAt: min(state.dueAt ?? now, now), changeTrace: changeTrace))
                 } else {
                     writes.append(.init(
                         locked: row, attempts: decision.attempts, progressMark: decision.progressMark, nextDueAt: decision.nextDueAt,
                         nextReason: decision.nextReason))
+                    // A change that moved the progress mark: the next event waits for the debounce and
+                    // continues this change's trace.
+                    if traced, let next = decision.nextReason, EventTrace(next, attemptsBefore: decision.attempts) == .progressChange,
+                        let headers = taken.traceContexts[row.id]
+                    {
+                        progressChanges.append((row.id, headers))
+                    }
                 }
             }
             try await store.writeLocked(type, writes, now: now, on: connection)
-            return (pending, result)
+            var plan = Plan(pending: pending, result: result)
+            if traced {
+                plan.changeRows = taken.rows
+                plan.decided = states.count
+                plan.servedChangeTraces = lockedChanged.compactMap { taken.traceContexts[$0.id] }
+                plan.progressChanges = progressChanges
+            }
+            return plan
         }
+        for (id, headers) in plan.progressChanges { progressTraces.remember(type, id, headers) }
+        return plan
     }
 
     /// Publishes claimed decisions, then records what was acknowledged and releases what failed.
     /// `package` so that the benchmark can split a look's time between plan and publish.
     package func publish(_ type: WatchedType, _ pending: [PendingPublish]) async throws -> (published: Int, failed: Int) {
         let sentAt = Date()
-        let events = pending.map { self.events.reconcile(type, state: $0.state, reason: $0.reason, at: sentAt) }
+        let traced = tracer.map { tracer in (tracer: tracer, spans: pending.map { publishSpan(tracer, type, $0) }) }
+        let events = pending.indices.map { index in
+            self.events.reconcile(
+                type, state: pending[index].state, reason: pending[index].reason, at: sentAt,
+                trace: traced.map { ($0.tracer, $0.spans[index].context) })
+        }
+        let spans = traced?.spans
+        if let spans {
+            for (span, event) in zip(spans, events) { span.attributes[SentinelSpans.Attribute.messageID] = event.id }
+        }
         let results = await producer.send(events.map(\.message))
         let acknowledgedAt = clock.now()
         var writes: [SentinelStore.RecordWrite] = []
         var failedIDs: [String] = []
-        for ((item, event), result) in zip(zip(pending, events), results) {
+        for (index, ((item, event), result)) in zip(zip(pending, events), results).enumerated() {
+            let span = spans?[index]
+            defer { span?.end() }
             let resource = item.state.observation
             let metadata: Logger.Metadata = [
                 "resource_type": "\(type.rawValue)", "id": "\(resource.id)", "reason": "\(item.reason.rawValue)",
@@ -170,7 +285,7 @@ public final class SentinelEngine: Sendable {
             ]
             switch result {
             case .success:
-                logger.debug("published", metadata: metadata)
+                Self.whileActive(span) { logger.debug("published", metadata: metadata) }
                 let record = DecisionRules.recorded(item.decision, snapshot: resource, reason: item.reason, at: acknowledgedAt)
                 // The decision assumed acknowledgement at its `now`; ask again with the real time.
                 let next = DecisionRules.decide(resource, record: record, now: acknowledgedAt, settings: settings.decisions)
@@ -181,7 +296,11 @@ public final class SentinelEngine: Sendable {
                 metrics.published(type, reason: item.reason, lag: acknowledgedAt - item.dueAt)
             case .failure(let error):
                 failedIDs.append(resource.id)
-                logger.warning("publish failed; resource stays due", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+                span?.recordError(error)
+                span?.setStatus(.init(code: .error))
+                Self.whileActive(span) {
+                    logger.warning("publish failed; resource stays due", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+                }
             }
         }
         if !writes.isEmpty {
@@ -197,6 +316,27 @@ public final class SentinelEngine: Sendable {
             _ = retryDelay(type, failed: false)
         }
         return (writes.count, failedIDs.count)
+    }
+
+    /// The producer span of one event: a child of the change's stored trace context, or (time-driven, or
+    /// nothing stored) the root of a new trace.
+    private func publishSpan(_ tracer: any Tracer, _ type: WatchedType, _ item: PendingPublish) -> any Span {
+        let parent = item.changeTrace.map { tracer.context(continuing: $0) } ?? .topLevel
+        let span = tracer.startSpan(SentinelSpans.publish, context: parent, ofKind: .producer)
+        let resource = item.state.observation
+        span.attributes[SentinelSpans.Attribute.resourceType] = type.rawValue
+        span.attributes[SentinelSpans.Attribute.resourceID] = resource.id
+        span.attributes[SentinelSpans.Attribute.reason] = item.reason.rawValue
+        span.attributes[SentinelSpans.Attribute.generation] = resource.generation
+        span.attributes[SentinelSpans.Attribute.messagingSystem] = "kafka"
+        if let topic = settings.topics[type] { span.attributes[SentinelSpans.Attribute.destination] = topic }
+        return span
+    }
+
+    /// Runs `body` with `span` active, so that its log lines carry the span's `trace_id` and `span_id`.
+    private static func whileActive(_ span: (any Span)?, _ body: () -> Void) {
+        guard let span else { return body() }
+        ServiceContext.withValue(span.context, operation: body)
     }
 
     /// Capped exponential delay for retrying failed publishes; resets after a clean batch.

@@ -1,4 +1,5 @@
 import HyperFleetOps
+import HyperFleetTracing
 import Kafka
 import Postgres
 import ServiceLifecycle
@@ -9,6 +10,10 @@ import ServiceLifecycle
 public func buildSentinelServices(configuration: SentinelConfiguration, telemetry: Telemetry) async throws -> ProcessServices {
     try configuration.validate()
     let logger = telemetry.logger
+    // Its own tracer (the dev stack runs the Sentinel beside other components); the exporting services run
+    // first in the group, so they stop last and flush what the look in progress still records.
+    let (tracer, tracingServices) = try makeTracer(
+        settings: configuration.tracing, serviceName: "hyperfleet-sentinel", logger: logger, shutdownTimeout: configuration.shutdownTimeout)
     var properties = configuration.kafka.properties
     if properties["message.timeout.ms"] == nil {
         properties["message.timeout.ms"] = String(SentinelConfiguration.defaultMessageTimeoutMilliseconds)
@@ -26,7 +31,9 @@ public func buildSentinelServices(configuration: SentinelConfiguration, telemetr
         }
     }
     let pool = PostgresPool(configuration: configuration.database.postgres, logger: logger)
-    let engine = SentinelEngine(pool: pool, producer: producer, settings: settings, logger: logger, metricsFactory: telemetry.metricsFactory)
+    let engine = SentinelEngine(
+        pool: pool, producer: producer, settings: settings, logger: logger, metricsFactory: telemetry.metricsFactory,
+        tracer: configuration.tracing.enabled ? tracer : nil)
     let readiness = Readiness {
         async let database = pool.ping()
         async let broker = producer.isBrokerReachable(timeout: .seconds(2))
@@ -36,9 +43,8 @@ public func buildSentinelServices(configuration: SentinelConfiguration, telemetr
         engine: engine, listenConfiguration: configuration.database.postgres, pollInterval: configuration.pollInterval,
         staleCheckInterval: configuration.staleCheckInterval, shutdownTimeout: configuration.shutdownTimeout,
         historyTrimInterval: configuration.historyTrimInterval)
-    var services: [any Service] = [
-        buildHealthApplication(host: configuration.host, port: configuration.healthPort, readiness: readiness, logger: logger)
-    ]
+    var services: [any Service] = tracingServices
+    services.append(buildHealthApplication(host: configuration.host, port: configuration.healthPort, readiness: readiness, logger: logger))
     if configuration.metricsPort != 0 {
         services.append(
             buildMetricsApplication(host: configuration.host, port: configuration.metricsPort, render: telemetry.renderMetrics, logger: logger))

@@ -1,6 +1,7 @@
+import HyperFleetModel
+import HyperFleetTracing
 import Postgres
 import SentinelCore
-import HyperFleetModel
 
 /// The resource types the Sentinel watches, with their tables.
 public enum WatchedType: String, Sendable, CaseIterable {
@@ -31,20 +32,45 @@ struct SentinelStore: Sendable {
 
     // MARK: The look, step by step (all on one connection inside one transaction)
 
+    /// The change rows one look took.
+    struct TakenChanges: Sendable {
+        /// The distinct resource ids, in the order their rows came back.
+        var ids: [String] = []
+        /// How many change rows were taken (deleted).
+        var rows = 0
+        /// Per resource, the trace context of its newest change row that has one (migration 9); filled
+        /// only when asked for (tracing on).
+        var traceContexts: [String: TraceHeaders] = [:]
+    }
+
     /// Takes up to `limit` change rows (skipping rows another replica holds), deletes them, and returns
-    /// the distinct resource ids.
-    func takeChanges(_ type: WatchedType, limit: Int, on connection: PostgresConnection) async throws -> [String] {
+    /// the distinct resource ids; with `traceContexts`, also each resource's newest stored trace context.
+    /// Untraced, the statement returns the ids only (no extra columns per row).
+    func takeChanges(_ type: WatchedType, limit: Int, traceContexts: Bool = false, on connection: PostgresConnection) async throws -> TakenChanges {
         let rows = try await connection.query(
             """
             DELETE FROM sentinel_changes WHERE seq IN (
                 SELECT seq FROM sentinel_changes WHERE resource_type = $1 ORDER BY seq LIMIT \(limit) FOR UPDATE SKIP LOCKED)
-            RETURNING resource_id
+            RETURNING resource_id\(traceContexts ? ", seq, traceparent, tracestate" : "")
             """, [type.rawValue])
+        var taken = TakenChanges(rows: rows.count)
         var seen = Set<String>()
-        return try rows.compactMap { row in
+        for row in rows {
             let id = try row.text("resource_id")
-            return seen.insert(id).inserted ? id : nil
+            if seen.insert(id).inserted { taken.ids.append(id) }
         }
+        guard traceContexts else { return taken }
+        // RETURNING follows no order: keep the context of the highest seq per resource.
+        var newest: [String: Int64] = [:]
+        for row in rows {
+            guard let traceparent = row["traceparent"] else { continue }
+            let id = try row.text("resource_id")
+            let seq = try row.int("seq")
+            if let seen = newest[id], seen > seq { continue }
+            newest[id] = seq
+            taken.traceContexts[id] = TraceHeaders(traceparent: traceparent, tracestate: row["tracestate"])
+        }
+        return taken
     }
 
     /// Makes sure every existing resource among `ids` has a record row to lock.
@@ -58,12 +84,22 @@ struct SentinelStore: Sendable {
             """, [type.rawValue, SQLArray.literal(ids)])
     }
 
-    /// Puts change rows back for resources that could not be handled now (held by another replica).
-    func requeue(_ type: WatchedType, ids: [String], on connection: PostgresConnection) async throws {
+    /// Puts change rows back for resources that could not be handled now (held by another replica),
+    /// with the trace context each had (written explicitly: the columns' defaults would read this
+    /// transaction's settings, which the Sentinel never sets).
+    func requeue(
+        _ type: WatchedType, ids: [String], traceContexts: [String: TraceHeaders] = [:], on connection: PostgresConnection
+    ) async throws {
         guard !ids.isEmpty else { return }
         _ = try await connection.query(
-            "INSERT INTO sentinel_changes (resource_type, resource_id) SELECT $1, unnest($2::text[])",
-            [type.rawValue, SQLArray.literal(ids)])
+            """
+            INSERT INTO sentinel_changes (resource_type, resource_id, traceparent, tracestate)
+            SELECT $1, c.id, c.traceparent, c.tracestate FROM unnest($2::text[], $3::text[], $4::text[]) AS c(id, traceparent, tracestate)
+            """,
+            [
+                type.rawValue, SQLArray.literal(ids), SQLArray.literal(ids.map { traceContexts[$0]?.traceparent }),
+                SQLArray.literal(ids.map { traceContexts[$0]?.tracestate }),
+            ])
     }
 
     /// Which of `ids` match the label selector (all of them when there is none).

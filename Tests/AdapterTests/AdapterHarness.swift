@@ -39,11 +39,12 @@ struct AdapterHarness: Sendable {
 
     static let topics = ["hyperfleet-clusters", "hyperfleet-nodepools"]
 
-    static func run(
+    @discardableResult
+    static func run<T: Sendable>(
         clusterAdapters: [String] = ["validation", "dns", "pullsecret", "hypershift"],
         nodePoolAdapters: [String] = ["validation", "hypershift"],
-        _ body: @Sendable (AdapterHarness) async throws -> Void
-    ) async throws {
+        _ body: @Sendable (AdapterHarness) async throws -> T
+    ) async throws -> T {
         try await TestDatabase.withFresh { url in
             let pool = PostgresPool(
                 configuration: PostgresConfiguration(connectionString: url, poolSize: 6, connectTimeout: .seconds(20)), logger: quietLogger)
@@ -53,24 +54,27 @@ struct AdapterHarness: Sendable {
                 configuration: KafkaProducerConfiguration(bootstrapServers: kafka.bootstrapServers, properties: ["message.timeout.ms": "5000"]),
                 logger: quietLogger)
             let adapters = AdapterRunner()
+            let result: T
             do {
                 try await Schema.prepare(pool: pool, clusterAdapters: clusterAdapters, nodePoolAdapters: nodePoolAdapters, logger: quietLogger)
                 let store = ResourceStore(pool: pool, logger: quietLogger)
                 var settings = APIServerSettings()
                 settings.port = 0
                 let app = buildAPIApplication(store: store, authenticator: nil, settings: settings, logger: quietLogger)
-                try await app.test(.live) { client in
+                result = try await app.test(.live) { client in
                     let port = try #require(client.port)
                     let harness = AdapterHarness(
                         client: client, pool: pool, kafka: kafka, producer: producer, apiURL: "http://127.0.0.1:\(port)",
                         adapters: adapters, telemetry: .prometheus(logger: quietLogger))
+                    let result: T
                     do {
-                        try await body(harness)
+                        result = try await body(harness)
                     } catch {
                         await adapters.stopAll()
                         throw error
                     }
                     await adapters.stopAll()
+                    return result
                 }
             } catch {
                 await adapters.stopAll()
@@ -82,6 +86,7 @@ struct AdapterHarness: Sendable {
             await producer.close(timeout: .seconds(2))
             await pool.close()
             kafka.close()
+            return result
         }
     }
 
@@ -144,14 +149,16 @@ struct AdapterHarness: Sendable {
     // MARK: Events
 
     /// Publishes a reconcile event shaped like the Sentinel's (ReconcileEvents).
+    /// `extensions` adds CloudEvent extension attributes (for example `traceparent`).
     func publish(
-        cluster id: String, generation: Int64 = 1, reason: String = "created", mode: CloudEventMode = .binary
+        cluster id: String, generation: Int64 = 1, reason: String = "created", mode: CloudEventMode = .binary,
+        extensions: [String: String] = [:]
     ) async throws {
         let data: JSONValue = .object([
             "id": .string(id), "kind": .string("Cluster"), "href": .string(Paths.cluster(id)),
             "generation": .int(generation), "reason": .string(reason),
         ])
-        try await publish(data, id: id, type: .clusters, reason: reason, mode: mode)
+        try await publish(data, id: id, type: .clusters, reason: reason, mode: mode, extensions: extensions)
     }
 
     func publish(nodePool id: String, cluster clusterID: String, generation: Int64 = 1, reason: String = "created") async throws {
@@ -165,9 +172,12 @@ struct AdapterHarness: Sendable {
         try await publish(data, id: id, type: .nodepools, reason: reason, mode: .binary)
     }
 
-    private func publish(_ data: JSONValue, id: String, type: AdapterResourceType, reason: String, mode: CloudEventMode) async throws {
+    private func publish(
+        _ data: JSONValue, id: String, type: AdapterResourceType, reason: String, mode: CloudEventMode, extensions: [String: String] = [:]
+    ) async throws {
         let event = CloudEvent(
-            source: "hyperfleet-sentinel", type: type.eventType, time: Date(), subject: id, extensions: ["reason": reason],
+            source: "hyperfleet-sentinel", type: type.eventType, time: Date(), subject: id,
+            extensions: extensions.merging(["reason": reason]) { _, reason in reason },
             data: Array(data.serialized().utf8))
         _ = try await producer.send(event.kafkaMessage(topic: type.defaultTopic, key: id, mode: mode))
     }
@@ -280,13 +290,15 @@ final class AdapterRun: Sendable {
 
     let task: Task<Void, Never>
     private let box = Outcome()
+    private let group: ServiceGroup
 
     init(_ services: ProcessServices) {
         let box = self.box
+        // The returned services as `ProcessServices.run` runs them, without taking over the test
+        // process's signals.
+        let group = ServiceGroup(configuration: .init(services: services.services, logger: quietLogger))
+        self.group = group
         task = Task {
-            // The returned services as `ProcessServices.run` runs them, without taking over the test
-            // process's signals.
-            let group = ServiceGroup(configuration: .init(services: services.services, logger: quietLogger))
             let result: Result<Void, any Error>
             do {
                 try await group.run()
@@ -297,6 +309,13 @@ final class AdapterRun: Sendable {
             await services.cleanup()
             box.value.withLock { $0 = result }
         }
+    }
+
+    /// Shuts the services down gracefully, as SIGTERM would (the tracer's services flush their spans), and
+    /// waits for them to end.
+    func shutDown() async {
+        await group.triggerGracefulShutdown()
+        await task.value
     }
 
     /// Waits for `run()` to end by itself (or the deadline), returning its result; nil on timeout.

@@ -11,6 +11,7 @@ import PostgresTestSupport
 import SentinelCore
 import Synchronization
 import Testing
+import Tracing
 
 let quietLogger: Logger = {
     var logger = Logger(label: "sentinel-test")
@@ -48,11 +49,12 @@ struct SentinelHarness: Sendable {
         return settings
     }
 
-    static func run(
+    @discardableResult
+    static func run<T: Sendable>(
         brokers: Int = 1, clusterAdapters: [String] = ["validation", "dns"], nodePoolAdapters: [String] = ["validation"],
         producerProperties: [String: String] = [:], configure: (inout SentinelSettings) -> Void = { _ in },
-        _ body: @Sendable (SentinelHarness) async throws -> Void
-    ) async throws {
+        _ body: @Sendable (SentinelHarness) async throws -> T
+    ) async throws -> T {
         try await TestDatabase.withFresh { url in
             let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: url, poolSize: 6, connectTimeout: .seconds(20)), logger: quietLogger)
             let kafka = try KafkaMockCluster(brokers: brokers, logger: quietLogger)
@@ -67,9 +69,10 @@ struct SentinelHarness: Sendable {
             let events = KafkaMessageCollector(consumer)
             var settings = testSettings
             configure(&settings)
+            let result: T
             do {
                 try await Schema.prepare(pool: pool, clusterAdapters: clusterAdapters, nodePoolAdapters: nodePoolAdapters, logger: quietLogger)
-                try await body(SentinelHarness(
+                result = try await body(SentinelHarness(
                     pool: pool, store: ResourceStore(pool: pool, logger: quietLogger), kafka: kafka, producer: producer,
                     clock: ManualSentinelClock(Timestamp.now() + .seconds(1)), events: events, settings: settings, databaseURL: url))
             } catch {
@@ -83,6 +86,7 @@ struct SentinelHarness: Sendable {
             await producer.close(timeout: .seconds(2))
             await pool.close()
             kafka.close()
+            return result
         }
     }
 
@@ -95,9 +99,11 @@ struct SentinelHarness: Sendable {
     }
 
     func engine(
-        replica: String = "replica-\(UUID().uuidString.prefix(6))", clock: (any SentinelClock)? = nil, logger: Logger = quietLogger
+        replica: String = "replica-\(UUID().uuidString.prefix(6))", clock: (any SentinelClock)? = nil, logger: Logger = quietLogger,
+        tracer: (any Tracer)? = nil
     ) -> SentinelEngine {
-        SentinelEngine(pool: pool, producer: producer, settings: settings, clock: clock ?? self.clock, logger: logger, replicaID: replica)
+        SentinelEngine(
+            pool: pool, producer: producer, settings: settings, clock: clock ?? self.clock, logger: logger, tracer: tracer, replicaID: replica)
     }
 
     // MARK: API-side actions, through the API's own store
