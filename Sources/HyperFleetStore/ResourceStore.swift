@@ -14,35 +14,42 @@ public struct ResourceStore: Sendable {
     private let nodePoolReads: BatchedRowReads
     /// List totals reused until the next write.
     private let totals = ListTotals()
+    /// Wakes the Sentinels after a write committed (the change triggers no longer NOTIFY: migration 10).
+    let changeHints: PostgresHints
 
     public init(pool: PostgresPool, logger: Logger) {
         self.pool = pool
         self.logger = logger
         self.clusterReads = BatchedRowReads(pool: pool, sql: ResourceType.clusters.readByIDsSQL)
         self.nodePoolReads = BatchedRowReads(pool: pool, sql: ResourceType.nodepools.readByIDsSQL)
+        self.changeHints = PostgresHints(pool: pool, channel: Schema.sentinelChannel, logger: logger)
     }
 
     // MARK: Create
 
     public func createCluster(_ request: ResourceCreate, by actor: String, now: Timestamp = .now()) async throws -> Cluster {
         try await translatingErrors {
-            try await pool.withTransaction { connection in
+            let cluster = try await pool.withTransaction { connection in
                 try await insert(.clusters, request, clusterID: nil, by: actor, now: now, on: connection).cluster
             }
+            announce(ChangedTypes(.clusters))
+            return cluster
         }
     }
 
     public func createNodePool(clusterID: String, _ request: ResourceCreate, by actor: String, now: Timestamp = .now()) async throws -> NodePool {
         try await translatingErrors {
-            try await pool.withTransaction { connection in
+            let nodePool = try await pool.withTransaction { connection in
                 // Parent first: the same lock order as status reports and deletion.
-                let parent = try await connection.query("SELECT deleted_time FROM clusters WHERE id = $1 FOR SHARE", [clusterID])
+                let parent = try await connection.queryPrepared("SELECT deleted_time FROM clusters WHERE id = $1 FOR SHARE", [clusterID])
                 guard let row = parent.first else { throw StoreError.notFound("cluster '\(clusterID)' not found") }
                 if row["deleted_time"] != nil {
                     throw StoreError.conflict("cluster '\(clusterID)' is being deleted; no nodepool can be added")
                 }
                 return try await insert(.nodepools, request, clusterID: clusterID, by: actor, now: now, on: connection).nodePool
             }
+            announce(ChangedTypes(.nodepools))
+            return nodePool
         }
     }
 
@@ -61,7 +68,7 @@ public struct ResourceStore: Sendable {
             parameters.append(clusterID)
         }
         do {
-            let result = try await connection.query(
+            let result = try await connection.queryPrepared(
                 "INSERT INTO \(type.table) (\(columns)) VALUES (\(values)) RETURNING \(type.selectColumns)", parameters)
             guard let row = result.first else { throw StoreError.corrupt("insert returned no row") }
             return try ResourceRecord(row: row)
