@@ -204,9 +204,9 @@ if [ "$SENTINEL" = 1 ]; then
     left=$(backlog)
     EVENTS_PER_SECOND=$(echo "scale=0; ($e1 - $e0) / ($t1 - $t0)" | bc)
     SENTINEL_CPU=$(( (s_cpu1 - s_cpu0) * 1000000 / HZ ))
-    drop=$(echo "scale=1; 100 - ${RPS[sentinel]} * 100 / $MEDIAN_report" | bc)
+    change=$(echo "scale=1; ${RPS[sentinel]} * 100 / $MEDIAN_report - 100" | bc | sed 's/^\(-\{0,1\}\)\./\10./')
     drop_ok=$(echo "${RPS[sentinel]} * 100 >= 75 * $MEDIAN_report" | bc)
-    SENTINEL_LINE="reports ${RPS[sentinel]}/s with the Sentinel vs $MEDIAN_report/s without: -${drop} % (goal <= 25 %: $(goal "$drop_ok"));
+    SENTINEL_LINE="reports ${RPS[sentinel]}/s with the Sentinel vs $MEDIAN_report/s without (median): ${change} % (goal: drop <= 25 %: $(goal "$drop_ok"));
                  Sentinel recorded $((e1 - e0)) events in the run ($EVENTS_PER_SECOND/s), CPU $((SENTINEL_CPU / 1000)) ms, change rows left at the end: $left"
     stop_process "$SENTINEL_PID"; SENTINEL_PID=""
     stop_process "$KAFKA_PID"; KAFKA_PID=""
