@@ -48,7 +48,7 @@ extension ResourceStore {
                 updated.status = aggregate(updated, rows: try await statusRows(target, on: connection), now: now)
                 // The user's change and the status it leads to: one row version.
                 let labels = JSONValue.object(patched.labels.mapValues { .string($0) }).serialized()
-                _ = try await connection.query(
+                _ = try await connection.queryPrepared(
                     """
                     UPDATE \(target.type.table) SET spec = $2::jsonb, labels = $3::jsonb, generation = $4::bigint,
                     updated_time = $5::timestamptz, updated_by = $6, \(Self.statusAssignments(firstParameter: 7)) WHERE id = $1
@@ -108,7 +108,7 @@ extension ResourceStore {
                     sql = "WITH upsert AS (\(sql) RETURNING 1) " + Self.statusUpdateSQL(target.type, firstParameter: parameters.count + 1)
                     parameters += Self.statusUpdateParameters(status)
                 }
-                _ = try await connection.query(sql, parameters)
+                _ = try await connection.queryPrepared(sql, parameters)
                 try await finalizeIfComplete(record, target: target, rows: rows, on: connection)
                 return (merged, ChangedTypes(target.type, phaseChanged: status.phase != record.status.phase))
             }
@@ -145,7 +145,7 @@ extension ResourceStore {
     /// Locks the resource's row (a nodepool's cluster first) and returns it; 404 if absent.
     func lock(_ target: ResourceTarget, on connection: PostgresConnection) async throws -> ResourceRecord {
         if let clusterID = target.clusterID {
-            let parent = try await connection.query("SELECT 1 FROM clusters WHERE id = $1 FOR SHARE", [clusterID])
+            let parent = try await connection.queryPrepared("SELECT 1 FROM clusters WHERE id = $1 FOR SHARE", [clusterID])
             if parent.isEmpty { throw notFound(.nodepools, id: target.id, clusterID: clusterID) }
         }
         return try await existing(target, on: connection, lockClause: " FOR UPDATE")
@@ -158,16 +158,17 @@ extension ResourceStore {
             sql += " AND cluster_id = $2"
             parameters.append(clusterID)
         }
-        guard let row = try await connection.query(sql + lockClause, parameters).first else {
+        guard let row = try await connection.queryPrepared(sql + lockClause, parameters).first else {
             throw notFound(target.type, id: target.id, clusterID: target.clusterID)
         }
         return try ResourceRecord(row: row)
     }
 
     /// The resource's adapter status rows and its type's required adapters, in one statement.
-    /// Not a prepared statement: a generic plan made while `cluster_statuses` was empty kept a
-    /// sequential scan as the table grew (31 buffers and 195 us per call in the write benchmark's first
-    /// run, against 2 buffers and 16 us unprepared; benchmarks/README.md, "The write path").
+    /// Not a prepared statement, unlike the lock and the write (their rows are found by primary key or
+    /// conflict arbiter): a generic plan made while `cluster_statuses` was empty kept a sequential scan
+    /// as the table grew (31 buffers and 195 us per call in the write benchmark's first run, against 2
+    /// buffers and 16 us unprepared; benchmarks/README.md, "The write path").
     func statusRows(_ target: ResourceTarget, on connection: PostgresConnection) async throws -> StatusRows {
         let result = try await connection.query(
             """

@@ -41,7 +41,7 @@ public struct ResourceStore: Sendable {
         try await translatingErrors {
             let nodePool = try await pool.withTransaction { connection in
                 // Parent first: the same lock order as status reports and deletion.
-                let parent = try await connection.query("SELECT deleted_time FROM clusters WHERE id = $1 FOR SHARE", [clusterID])
+                let parent = try await connection.queryPrepared("SELECT deleted_time FROM clusters WHERE id = $1 FOR SHARE", [clusterID])
                 guard let row = parent.first else { throw StoreError.notFound("cluster '\(clusterID)' not found") }
                 if row["deleted_time"] != nil {
                     throw StoreError.conflict("cluster '\(clusterID)' is being deleted; no nodepool can be added")
@@ -68,7 +68,7 @@ public struct ResourceStore: Sendable {
             parameters.append(clusterID)
         }
         do {
-            let result = try await connection.query(
+            let result = try await connection.queryPrepared(
                 "INSERT INTO \(type.table) (\(columns)) VALUES (\(values)) RETURNING \(type.selectColumns)", parameters)
             guard let row = result.first else { throw StoreError.corrupt("insert returned no row") }
             return try ResourceRecord(row: row)
