@@ -46,21 +46,9 @@ KEEP=${BENCH_KEEP:-0}
 LIST_SEARCH="labels.env%3D%27prod%27%20and%20status.phase%3D%27Ready%27"
 LIST_PATH="/api/hyperfleet/v1/clusters?search=$LIST_SEARCH&pageSize=20"
 
-BIN=${HYPERFLEET_BIN:-}
-if [ -z "$BIN" ]; then
-    BIN=$(cd "$ROOT" && swift build -c release --show-bin-path 2>/dev/null)/hyperfleet
-fi
-[ -x "$BIN" ] || { echo "no hyperfleet binary at $BIN: run 'swift build -c release --product hyperfleet' first (or set HYPERFLEET_BIN)" >&2; exit 1; }
-
-ensure_system_packages
-if ! command -v wrk >/dev/null 2>&1; then
-    log "installing wrk"
-    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null \
-        || { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null; }
-fi
-PGBENCH=$PG_BIN/pgbench; [ -x "$PGBENCH" ] || PGBENCH=$(command -v pgbench)
-PSQL=$PG_BIN/psql
+. "$HERE/lib/bench.sh"
+BIN=$(bench_binary)
+bench_tools
 
 # Work directory outside any clone under /root (PostgreSQL runs as `postgres`).
 BENCH_DIR=$(mktemp -d /var/tmp/hyperfleet-bench.XXXXXX)
@@ -127,24 +115,7 @@ psql_db -d pgbench -c "VACUUM ANALYZE"
 psql_db -d postgres -c "CHECKPOINT" # write the loaded pages now, not during the runs
 
 # ---------------------------------------------------------------- 2. the API
-log "hyperfleet api on 127.0.0.1:$API_PORT (health $HEALTH_PORT, metrics $METRICS_PORT)"
-# Run from the work directory: no config/api.yaml there, so embedded defaults + these overrides.
-# (The unprefixed HYPERFLEET_SERVER_* names are for binaries older than the HYPERFLEET_API_* prefix,
-# so that the same script measures them in alternation.)
-(cd "$BENCH_DIR" && HYPERFLEET_API_SERVER_HEALTH_PORT=$HEALTH_PORT HYPERFLEET_API_SERVER_METRICS_PORT=$METRICS_PORT \
-    HYPERFLEET_SERVER_HEALTH_PORT=$HEALTH_PORT HYPERFLEET_SERVER_METRICS_PORT=$METRICS_PORT \
-    HYPERFLEET_LOG_LEVEL=warning HYPERFLEET_API_AUTH_ENABLED=false HYPERFLEET_AUTH_ENABLED=false exec "$BIN" api --no-auth --host 127.0.0.1 --port "$API_PORT" --database-url "$DB_URL") \
-    >"$BENCH_DIR/api.log" 2>&1 &
-API_PID=$!
-ready=0
-for _ in $(seq 1 100); do
-    if curl -fsS "http://127.0.0.1:$HEALTH_PORT/readyz" >/dev/null 2>&1; then ready=1; break; fi
-    kill -0 "$API_PID" 2>/dev/null || break
-    sleep 0.2
-done
-[ "$ready" = 1 ] || { echo "the API did not become ready:" >&2; tail -20 "$BENCH_DIR/api.log" >&2; exit 1; }
-POOL_SIZE=$(cd "$BENCH_DIR" && HYPERFLEET_API_AUTH_ENABLED=false HYPERFLEET_AUTH_ENABLED=false "$BIN" api --check 2>/dev/null | awk '$1 == "pool_size:" {print $2; exit}')
-POOL_SIZE=${POOL_SIZE:-?}
+start_api "$BIN" "$DB_URL"
 
 # The list's exact total, and a sane GET.
 LIST_JSON=$(curl -fsS "http://127.0.0.1:$API_PORT$LIST_PATH")
@@ -158,100 +129,17 @@ curl -fsS "http://127.0.0.1:$API_PORT/api/hyperfleet/v1/clusters/$(head -1 "$IDS
     || { echo "GET by id failed" >&2; exit 1; }
 
 # ---------------------------------------------------------------- 3. measurements
-HZ=$(getconf CLK_TCK)
-# CPU ticks (user+system) of a process; with "tree", also its reaped children and live children.
-proc_ticks() { awk '{print $14 + $15 + $16 + $17}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-pg_ticks() {
-    local pm total=0 c
-    pm=$(head -1 "$PGDIR/data/postmaster.pid")
-    total=$(proc_ticks "$pm")
-    for c in $(pgrep -P "$pm" || true); do total=$((total + $(awk '{print $14 + $15}' "/proc/$c/stat" 2>/dev/null || echo 0))); done
-    echo "$total"
-}
-busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8}' /proc/stat; }
-
-# measure NAME CMD...: runs CMD, records CPU ticks of the API and PostgreSQL and machine busy share.
-declare -A API_CPU PG_CPU BUSY
-measure() {
-    local name=$1; shift
-    local a0 p0 b0 t0 a1 p1 b1 t1
-    a0=$(proc_ticks "$API_PID"); p0=$(pg_ticks); read -r b0 t0 <<<"$(busy_ticks)"
-    "$@"
-    sleep 0.5 # let the postmaster reap exited backends (their CPU then shows in its cutime)
-    a1=$(proc_ticks "$API_PID"); p1=$(pg_ticks); read -r b1 t1 <<<"$(busy_ticks)"
-    API_CPU[$name]=$(( (a1 - a0) * 1000000 / HZ ))   # microseconds
-    PG_CPU[$name]=$(( (p1 - p0) * 1000000 / HZ ))
-    BUSY[$name]=$(( t1 > t0 ? (b1 - b0) * 100 / (t1 - t0) : 0 ))
-}
-
-declare -A RPS P50 P99 P999 REQS ERRS
-run_wrk() { # name connections url [ids file]
-    local name=$1 conns=$2 url=$3 ids=${4:-} out=$BENCH_DIR/wrk-$1.txt threads=$THREADS perf_pid=""
-    [ "$conns" -lt "$threads" ] && threads=$conns
-    if [ "$WARMUP" -gt 0 ]; then
-        BENCH_IDS_FILE=$ids wrk -t"$threads" -c"$conns" -d"${WARMUP}s" -s "$HERE/lib/wrk.lua" "$url" >/dev/null
-    fi
-    if [ "$PERF" = 1 ] && command -v perf >/dev/null 2>&1; then
-        perf record -F 499 -p "$API_PID" -o "$BENCH_DIR/perf-$name.data" -- sleep "$DURATION" >/dev/null 2>&1 &
-        perf_pid=$!
-    fi
-    log "wrk $name: $conns connections, ${DURATION}s"
-    measure "$name" env BENCH_IDS_FILE="$ids" \
-        wrk -t"$threads" -c"$conns" -d"${DURATION}s" --latency -s "$HERE/lib/wrk.lua" "$url" >"$out"
-    if [ -n "$perf_pid" ]; then
-        wait "$perf_pid" || true
-        demangle="cat"
-        command -v swift >/dev/null 2>&1 && demangle="swift demangle --simplified"
-        perf report -i "$BENCH_DIR/perf-$name.data" --no-children --sort dso,symbol --stdio 2>/dev/null \
-            | grep -v '^$' | head -400 | $demangle >"$BENCH_DIR/perf-$name.txt" || true
-        log "perf profile: $BENCH_DIR/perf-$name.txt"
-    fi
-    local line; line=$(grep '^BENCH ' "$out") || { cat "$out" >&2; exit 1; }
-    local requests duration non2xx sockerr p50 p99 p999
-    requests=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$line")
-    duration=$(sed -E 's/.*duration_us=([0-9]+).*/\1/' <<<"$line")
-    non2xx=$(sed -E 's/.*non2xx=([0-9]+).*/\1/' <<<"$line")
-    sockerr=$(sed -E 's/.*socket_errors=([0-9]+).*/\1/' <<<"$line")
-    p50=$(sed -E 's/.* p50_us=([0-9]+).*/\1/' <<<"$line")
-    p99=$(sed -E 's/.* p99_us=([0-9]+).*/\1/' <<<"$line")
-    p999=$(sed -E 's/.* p999_us=([0-9]+).*/\1/' <<<"$line")
-    REQS[$name]=$requests
-    ERRS[$name]=$((non2xx + sockerr))
-    RPS[$name]=$(echo "scale=0; $requests * 1000000 / $duration" | bc)
-    P50[$name]=$(echo "scale=2; $p50 / 1000" | bc | sed 's/^\./0./')
-    P99[$name]=$(echo "scale=2; $p99 / 1000" | bc | sed 's/^\./0./')
-    P999[$name]=$(echo "scale=2; $p999 / 1000" | bc | sed 's/^\./0./')
-}
-
 API=http://127.0.0.1:$API_PORT
-# Other work on the machine skews every figure: measure for 3 s, while no load runs, the CPU used by
-# processes that are neither the API nor PostgreSQL.
-measure idle sleep 3
-IDLE_BUSY=$(( BUSY[idle] - (API_CPU[idle] + PG_CPU[idle]) * 100 / (3500000 * $(nproc)) ))
-[ "$IDLE_BUSY" -lt 0 ] && IDLE_BUSY=0
-if [ "$IDLE_BUSY" -gt 10 ]; then
-    log "warning: other processes kept the machine ${IDLE_BUSY}% busy before the runs: figures will be low"
-fi
+# Other work on the machine skews every figure: the CPU used by other processes while no load runs.
+measure_idle
 
 # GET and pgbench alternate, BENCH_ROUNDS times: single runs of either moved by several percent from
 # one run to the next (pgbench alone went from 72,800 to 80,900 tps in half an hour), so the ratio is
 # taken from the medians, and every round is printed.
-run_pgbench() { # name
-    local name=$1
-    log "pgbench -S -M prepared -c $CONNS -j $THREADS -T $DURATION"
-    measure "$name" "$PGBENCH" -S -M prepared -c "$CONNS" -j "$THREADS" -T "$DURATION" -n \
-        -h 127.0.0.1 -p "$PGPORT" -U postgres pgbench >"$BENCH_DIR/$name.txt" 2>&1 \
-        || { cat "$BENCH_DIR/$name.txt" >&2; exit 1; }
-    TPS[$name]=$(awk -F'= ' '/^tps/ {split($2, a, " "); printf "%d", a[1]; exit}' "$BENCH_DIR/$name.txt")
-    PGB_LAT[$name]=$(awk -F'= ' '/^latency average/ {split($2, a, " "); print a[1]; exit}' "$BENCH_DIR/$name.txt")
-    PGB_TX[$name]=$(awk -F': ' '/^number of transactions actually processed/ {split($2, a, "/"); print a[1]; exit}' "$BENCH_DIR/$name.txt")
-}
-declare -A TPS PGB_LAT PGB_TX
 for round in $(seq "$ROUNDS"); do
     run_wrk "get$round" "$CONNS" "$API/api/hyperfleet/v1/clusters/" "$IDS_FILE"
-    run_pgbench "pgbench$round"
+    run_pgbench "pgbench$round" -S
 done
-median() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
 GET_RPS=$(median $(for r in $(seq "$ROUNDS"); do echo "${RPS[get$r]}"; done))
 TPS_MEDIAN=$(median $(for r in $(seq "$ROUNDS"); do echo "${TPS[pgbench$r]}"; done))
 
@@ -279,13 +167,9 @@ wait "$WRITER_PID" 2>/dev/null || true
 
 # ---------------------------------------------------------------- 4. report
 ratio=$(echo "scale=1; $GET_RPS * 100 / $TPS_MEDIAN" | bc)
-goal() { if [ "$1" = 1 ]; then echo "met"; else echo "MISSED"; fi; }
 ratio_ok=$(echo "$GET_RPS * 100 >= 25 * $TPS_MEDIAN" | bc)
 list_ok=$(echo "${P99[list]} < 20" | bc)
 list1_ok=$(echo "${P99[list1]} < 20" | bc)
-per_req() { # name count -> "api_us pg_us" per request
-    if [ "$2" -gt 0 ]; then echo "$(( API_CPU[$1] / $2 )) $(( PG_CPU[$1] / $2 ))"; else echo "- -"; fi
-}
 read -r list_api list_pg <<<"$(per_req list "${REQS[list]}")"
 read -r list1_api list1_pg <<<"$(per_req list1 "${REQS[list1]}")"
 read -r listw_api listw_pg <<<"$(per_req listw "${REQS[listw]}")"
@@ -293,7 +177,7 @@ read -r listw_api listw_pg <<<"$(per_req listw "${REQS[listw]}")"
 cat <<EOF
 
 == HyperFleet API benchmark  $(date -u +%Y-%m-%dT%H:%M:%SZ)
-machine    $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -g | awk '/^Mem:/ {print $2 " GiB RAM, " $7 " GiB available"}'), ${IDLE_BUSY}% busy with other processes just before the runs
+machine    $(machine_line)
 software   $("$PG_BIN/postgres" --version), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2), hyperfleet $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')
 parameters $CLUSTERS clusters (load ${LOAD_SECONDS%.*} s), ${DURATION}s runs after ${WARMUP}s warm-up, wrk -t$THREADS, pgbench -s $PGSCALE -j $THREADS,
            API auth off, log warning, database pool $POOL_SIZE; all on loopback on this one machine

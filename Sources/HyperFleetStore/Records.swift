@@ -38,7 +38,7 @@ struct ResourceRecord: Sendable {
         status = ResourceStatus(
             phase: stored.phase, observedGeneration: stored.observedGeneration, lastTransitionTime: stored.lastTransitionTime,
             lastUpdatedTime: stored.lastUpdatedTime,
-            conditions: try Self.decode([ResourceCondition].self, stored.conditions.text, "status_conditions"))
+            conditions: try StoredConditions.resource(stored.conditions.text, column: "status_conditions"))
     }
 
     var cluster: Cluster {
@@ -69,18 +69,6 @@ struct ResourceRecord: Sendable {
     static func optionalJSON(_ row: PostgresRow, _ column: String) throws -> JSONValue? {
         guard let text = row[column] else { return nil }
         do { return try JSONValue.parse(Array(text.utf8)) } catch { throw StoreError.corrupt(column) }
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, _ row: PostgresRow, _ column: String) throws -> T {
-        try decode(type, try row.text(column), column)
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, _ text: String, _ column: String) throws -> T {
-        do {
-            return try JSONCoding.decoder.decode(T.self, from: Data(text.utf8))
-        } catch {
-            throw StoreError.corrupt(column)
-        }
     }
 }
 
@@ -169,7 +157,7 @@ struct StatusRecord: Sendable {
         status = AdapterStatus(
             adapter: try row.text("adapter"),
             observedGeneration: try row.int("observed_generation"),
-            conditions: try ResourceRecord.decode([AdapterCondition].self, row, "conditions"),
+            conditions: try StoredConditions.adapter(try row.text("conditions"), column: "conditions"),
             metadata: try ResourceRecord.optionalJSON(row, "metadata"),
             data: try ResourceRecord.optionalJSON(row, "data"),
             createdTime: try ResourceRecord.time(row, "created_time"),

@@ -20,7 +20,7 @@ extension ResourceStore {
     /// in the same transaction), or with `force` removes a resource that is already deleting.
     public func delete(_ target: ResourceTarget, by actor: String, force: Bool, now: Timestamp = .now()) async throws -> DeletionOutcome {
         try await traced("delete", target) { span in
-            try await writeTransaction(in: span) { connection in
+            let outcome: DeletionOutcome = try await writeTransaction(in: span) { connection in
                 var record = try await lock(target, on: connection)
                 if force {
                     guard record.deletedTime != nil else {
@@ -42,6 +42,9 @@ extension ResourceStore {
                 }
                 return .deleting(ResourceRecordView(record))
             }
+            // A cluster's nodepools were marked too; a no-op or a removal queued nothing worth a hint.
+            if case .deleting = outcome { announce(ChangedTypes(target.type, phaseChanged: true)) }
+            return outcome
         }
     }
 
@@ -56,19 +59,17 @@ extension ResourceStore {
         updated.deletedBy = actor
         updated.generation += 1
         let target: ResourceTarget = clusterID.map { .nodePool(clusterID: $0, id: record.id) } ?? .cluster(id: record.id)
-        let statuses = try await statusRecords(target, on: connection).map(\.status)
-        updated.status = try await reaggregate(updated, type: type, statuses: statuses, now: now, on: connection)
+        updated.status = try await reaggregate(updated, type: type, rows: try await statusRows(target, on: connection), now: now, on: connection)
         return updated
     }
 
     /// After a report on a deleting resource: removes it when every required adapter finalized (a
     /// cluster also needs its nodepools gone); a removed nodepool re-checks its deleting cluster.
     func finalizeIfComplete(
-        _ record: ResourceRecord, target: ResourceTarget, statuses: [AdapterStatus], on connection: PostgresConnection
+        _ record: ResourceRecord, target: ResourceTarget, rows: StatusRows, on connection: PostgresConnection
     ) async throws {
         guard record.deletedTime != nil else { return }
-        let required = try await RequiredAdapters.load(target.type, on: connection)
-        guard Finalization.isComplete(generation: record.generation, statuses: statuses, requiredAdapters: required) else { return }
+        guard Finalization.isComplete(generation: record.generation, statuses: rows.statuses, requiredAdapters: rows.required) else { return }
         if target.type == .clusters {
             let remaining = try await connection.query("SELECT 1 FROM nodepools WHERE cluster_id = $1 LIMIT 1", [record.id])
             guard remaining.isEmpty else { return }
@@ -83,7 +84,7 @@ extension ResourceStore {
             let parent = try ResourceRecord(row: row)
             let parentTarget = ResourceTarget.cluster(id: clusterID)
             try await finalizeIfComplete(
-                parent, target: parentTarget, statuses: try await statusRecords(parentTarget, on: connection).map(\.status), on: connection)
+                parent, target: parentTarget, rows: try await statusRows(parentTarget, on: connection), on: connection)
         }
     }
 }

@@ -32,46 +32,50 @@ extension ResourceStore {
     /// writes nothing at all.
     public func patch(_ target: ResourceTarget, _ patch: ResourcePatch, by actor: String, now: Timestamp = .now()) async throws -> ResourceRecordView {
         try await traced("patch", target) { span in
-            try await writeTransaction(in: span) { connection in
+            let (view, changed) = try await writeTransaction(in: span) { connection in
                 let record = try await lock(target, on: connection)
                 if record.deletedTime != nil {
                     throw StoreError.conflict("\(target.type.noun) '\(target.id)' is being deleted and cannot be changed")
                 }
                 let patched = try patch.apply(spec: record.spec, labels: record.labels).get()
-                guard patched.changed else { return ResourceRecordView(record) }
-                let labels = JSONValue.object(patched.labels.mapValues { .string($0) }).serialized()
-                _ = try await connection.query(
-                    """
-                    UPDATE \(target.type.table) SET spec = $2::jsonb, labels = $3::jsonb, generation = generation + 1,
-                    updated_time = $4::timestamptz, updated_by = $5 WHERE id = $1
-                    """,
-                    [target.id, JSONValue.object(patched.spec).serialized(), labels, now.rfc3339, actor])
+                guard patched.changed else { return (ResourceRecordView(record), ChangedTypes()) }
                 var updated = record
                 updated.spec = patched.spec
                 updated.labels = patched.labels
                 updated.generation += 1
                 updated.updatedTime = now
                 updated.updatedBy = actor
-                let statuses = try await statusRecords(target, on: connection).map(\.status)
-                updated.status = try await reaggregate(updated, type: target.type, statuses: statuses, now: now, on: connection)
-                return ResourceRecordView(updated)
+                updated.status = aggregate(updated, rows: try await statusRows(target, on: connection), now: now)
+                // The user's change and the status it leads to: one row version.
+                let labels = JSONValue.object(patched.labels.mapValues { .string($0) }).serialized()
+                _ = try await connection.queryPrepared(
+                    """
+                    UPDATE \(target.type.table) SET spec = $2::jsonb, labels = $3::jsonb, generation = $4::bigint,
+                    updated_time = $5::timestamptz, updated_by = $6, \(Self.statusAssignments(firstParameter: 7)) WHERE id = $1
+                    """,
+                    [target.id, JSONValue.object(patched.spec).serialized(), labels, String(updated.generation), now.rfc3339, actor]
+                        + Self.statusUpdateParameters(updated.status))
+                return (ResourceRecordView(updated), ChangedTypes(target.type, phaseChanged: updated.status.phase != record.status.phase))
             }
+            announce(changed)
+            return view
         }
     }
 
     // MARK: Status reports
 
     /// Stores an adapter's report and re-aggregates the resource's status in the same transaction,
-    /// holding the resource's row lock (parent cluster first for nodepools).
+    /// holding the resource's row lock (parent cluster first for nodepools). Four statements: the lock,
+    /// the status rows with the required adapters, the upsert together with the status update, COMMIT.
     public func upsertStatus(_ target: ResourceTarget, _ report: StatusReport, now: Timestamp = .now()) async throws -> AdapterStatus {
         try await traced("upsertStatus", target) { span in
             span?.attributes[StoreSpanAttribute.adapter] = report.adapter
-            return try await writeTransaction(in: span) { connection in
+            let (stored, changed) = try await writeTransaction(in: span) { connection in
                 let record = try await lock(target, on: connection)
-                var records = try await statusRecords(target, on: connection)
-                let existingIndex = records.firstIndex { $0.status.adapter == report.adapter }
+                var rows = try await statusRows(target, on: connection)
+                let existingIndex = rows.records.firstIndex { $0.status.adapter == report.adapter }
                 if let existingIndex {
-                    let existing = records[existingIndex]
+                    let existing = rows.records[existingIndex]
                     // The stored observed time (not the clamped report time) decides the order of reports.
                     if report.observedGeneration == existing.status.observedGeneration, report.observedTime < existing.observedTime {
                         throw StoreError.conflict(
@@ -79,12 +83,20 @@ extension ResourceStore {
                     }
                 }
                 let merged = try StatusUpsert.merge(
-                    existing: existingIndex.map { records[$0].status }, report: report,
+                    existing: existingIndex.map { rows.records[$0].status }, report: report,
                     resourceGeneration: record.generation, now: now
                 ).get()
+                let stored = StatusRecord(status: merged, observedTime: report.observedTime)
+                if let existingIndex { rows.records[existingIndex] = stored } else { rows.records.append(stored) }
+                let status = aggregate(record, rows: rows, now: now)
+                // The upsert and, when the status changed, the resource's update: one statement.
                 let table = target.type.statusTable
-                _ = try await connection.query(
-                    """
+                var parameters: [String?] = [
+                    target.id, merged.adapter, String(merged.observedGeneration), report.observedTime.rfc3339,
+                    merged.conditions.jsonText, merged.metadata?.serialized(), merged.data?.serialized(),
+                    merged.createdTime.rfc3339, merged.lastReportTime.rfc3339,
+                ]
+                var sql = """
                     INSERT INTO \(table) (\(target.type.statusForeignKey), adapter, observed_generation, observed_time, conditions,
                         metadata, data, created_time, last_report_time)
                     VALUES ($1, $2, $3::bigint, $4::timestamptz, $5::jsonb, $6::jsonb, $7::jsonb, $8::timestamptz, $9::timestamptz)
@@ -92,18 +104,17 @@ extension ResourceStore {
                         observed_generation = EXCLUDED.observed_generation, observed_time = EXCLUDED.observed_time,
                         conditions = EXCLUDED.conditions, metadata = EXCLUDED.metadata, data = EXCLUDED.data,
                         last_report_time = EXCLUDED.last_report_time
-                    """,
-                    [
-                        target.id, merged.adapter, String(merged.observedGeneration), report.observedTime.rfc3339,
-                        merged.conditions.jsonText, merged.metadata?.serialized(), merged.data?.serialized(),
-                        merged.createdTime.rfc3339, merged.lastReportTime.rfc3339,
-                    ])
-                let stored = StatusRecord(status: merged, observedTime: report.observedTime)
-                if let existingIndex { records[existingIndex] = stored } else { records.append(stored) }
-                _ = try await reaggregate(record, type: target.type, statuses: records.map(\.status), now: now, on: connection)
-                try await finalizeIfComplete(record, target: target, statuses: records.map(\.status), on: connection)
-                return merged
+                    """
+                if status != record.status {
+                    sql = "WITH upsert AS (\(sql) RETURNING 1) " + Self.statusUpdateSQL(target.type, firstParameter: parameters.count + 1)
+                    parameters += Self.statusUpdateParameters(status)
+                }
+                _ = try await connection.queryPrepared(sql, parameters)
+                try await finalizeIfComplete(record, target: target, rows: rows, on: connection)
+                return (merged, ChangedTypes(target.type, phaseChanged: status.phase != record.status.phase))
             }
+            announce(changed)
+            return stored
         }
     }
 
@@ -135,7 +146,7 @@ extension ResourceStore {
     /// Locks the resource's row (a nodepool's cluster first) and returns it; 404 if absent.
     func lock(_ target: ResourceTarget, on connection: PostgresConnection) async throws -> ResourceRecord {
         if let clusterID = target.clusterID {
-            let parent = try await connection.query("SELECT 1 FROM clusters WHERE id = $1 FOR SHARE", [clusterID])
+            let parent = try await connection.queryPrepared("SELECT 1 FROM clusters WHERE id = $1 FOR SHARE", [clusterID])
             if parent.isEmpty { throw notFound(.nodepools, id: target.id, clusterID: clusterID) }
         }
         return try await existing(target, on: connection, lockClause: " FOR UPDATE")
@@ -148,41 +159,95 @@ extension ResourceStore {
             sql += " AND cluster_id = $2"
             parameters.append(clusterID)
         }
-        guard let row = try await connection.query(sql + lockClause, parameters).first else {
+        guard let row = try await connection.queryPrepared(sql + lockClause, parameters).first else {
             throw notFound(target.type, id: target.id, clusterID: target.clusterID)
         }
         return try ResourceRecord(row: row)
     }
 
-    func statusRecords(_ target: ResourceTarget, on connection: PostgresConnection) async throws -> [StatusRecord] {
-        try await connection.query(
-            "SELECT \(StatusRecord.selectColumns) FROM \(target.type.statusTable) WHERE \(target.type.statusForeignKey) = $1",
-            [target.id]
-        ).map(StatusRecord.init(row:))
+    /// The resource's adapter status rows and its type's required adapters, in one statement.
+    /// Not a prepared statement, unlike the lock and the write (their rows are found by primary key or
+    /// conflict arbiter): a generic plan made while `cluster_statuses` was empty kept a sequential scan
+    /// as the table grew (31 buffers and 195 us per call in the write benchmark's first run, against 2
+    /// buffers and 16 us unprepared; benchmarks/README.md, "The write path").
+    func statusRows(_ target: ResourceTarget, on connection: PostgresConnection) async throws -> StatusRows {
+        let result = try await connection.query(
+            """
+            SELECT r.required, \(StatusRecord.selectColumns)
+            FROM (SELECT coalesce(string_agg(adapter, ',' ORDER BY adapter), '') AS required
+                  FROM hyperfleet_required_adapters WHERE resource_type = $2) r
+            LEFT JOIN \(target.type.statusTable) s ON s.\(target.type.statusForeignKey) = $1
+            """,
+            [target.id, target.type.rawValue])
+        let required = try result.first.map { try $0.text("required") } ?? ""
+        return StatusRows(
+            records: try result.filter { $0["adapter"] != nil }.map(StatusRecord.init(row:)),
+            required: required.split(separator: ",").map(String.init))
     }
 
-    /// Computes the resource's status from its reports and writes it if it changed.
-    func reaggregate(
-        _ record: ResourceRecord, type: ResourceType, statuses: [AdapterStatus], now: Timestamp,
-        on connection: PostgresConnection
-    ) async throws -> ResourceStatus {
-        let required = try await RequiredAdapters.load(type, on: connection)
-        let status = StatusAggregation.aggregate(
+    /// The resource's status as its rows make it (pure).
+    func aggregate(_ record: ResourceRecord, rows: StatusRows, now: Timestamp) -> ResourceStatus {
+        StatusAggregation.aggregate(
             generation: record.generation, createdTime: record.createdTime, previous: record.status,
-            statuses: statuses, requiredAdapters: required, now: now)
+            statuses: rows.statuses, requiredAdapters: rows.required, now: now)
+    }
+
+    /// Computes the resource's status from its rows and writes it if it changed.
+    func reaggregate(
+        _ record: ResourceRecord, type: ResourceType, rows: StatusRows, now: Timestamp, on connection: PostgresConnection
+    ) async throws -> ResourceStatus {
+        let status = aggregate(record, rows: rows, now: now)
         if status != record.status {
             _ = try await connection.query(
-                """
-                UPDATE \(type.table) SET status_phase = $2, status_observed_generation = $3::bigint,
-                status_last_transition_time = $4::timestamptz, status_last_updated_time = $5::timestamptz,
-                status_conditions = $6::jsonb WHERE id = $1
-                """,
-                [
-                    record.id, status.phase.rawValue, String(status.observedGeneration), status.lastTransitionTime.rfc3339,
-                    status.lastUpdatedTime.rfc3339, status.conditions.jsonText,
-                ])
+                Self.statusUpdateSQL(type, firstParameter: 2), [record.id] + Self.statusUpdateParameters(status))
         }
         return status
+    }
+
+    /// `UPDATE` of a resource's status columns, `$1` the id and five parameters from `firstParameter`
+    /// (`statusUpdateParameters`).
+    static func statusUpdateSQL(_ type: ResourceType, firstParameter n: Int) -> String {
+        "UPDATE \(type.table) SET \(statusAssignments(firstParameter: n)) WHERE id = $1"
+    }
+
+    /// The SET list of the status columns, five parameters from `firstParameter`.
+    static func statusAssignments(firstParameter n: Int) -> String {
+        """
+        status_phase = $\(n), status_observed_generation = $\(n + 1)::bigint, status_last_transition_time = $\(n + 2)::timestamptz,
+        status_last_updated_time = $\(n + 3)::timestamptz, status_conditions = $\(n + 4)::jsonb
+        """
+    }
+
+    static func statusUpdateParameters(_ status: ResourceStatus) -> [String?] {
+        [
+            status.phase.rawValue, String(status.observedGeneration), status.lastTransitionTime.rfc3339,
+            status.lastUpdatedTime.rfc3339, status.conditions.jsonText,
+        ]
+    }
+
+    /// Wakes the Sentinels watching what a committed write queued (see `ChangeHints`).
+    func announce(_ changed: ChangedTypes) {
+        for type in changed.types { changeHints.notify(type.rawValue) }
+    }
+}
+
+/// A resource's adapter status rows and the required adapters of its type.
+struct StatusRows: Sendable {
+    var records: [StatusRecord]
+    var required: [String]
+    var statuses: [AdapterStatus] { records.map(\.status) }
+}
+
+/// The resource types a write queued changes for: its own, and a cluster's nodepools when the
+/// cluster's phase changed (the change trigger queues them then).
+struct ChangedTypes: Sendable {
+    var types: [ResourceType] = []
+
+    init() {}
+
+    init(_ type: ResourceType, phaseChanged: Bool = false) {
+        types = [type]
+        if type == .clusters, phaseChanged { types.append(.nodepools) }
     }
 }
 

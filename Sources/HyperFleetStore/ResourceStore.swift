@@ -17,6 +17,8 @@ public struct ResourceStore: Sendable {
     private let nodePoolReads: BatchedRowReads
     /// List totals reused until the next write.
     private let totals = ListTotals()
+    /// Wakes the Sentinels after a write committed (the change triggers no longer NOTIFY: migration 10).
+    let changeHints: PostgresHints
 
     /// `tracer`: the component's tracer; nil or the no-op tracer (tracing off) make no spans.
     public init(pool: PostgresPool, logger: Logger, tracer: (any Tracer)? = nil) {
@@ -25,6 +27,7 @@ public struct ResourceStore: Sendable {
         self.tracer = tracer is NoOpTracer ? nil : tracer
         self.clusterReads = BatchedRowReads(pool: pool, sql: ResourceType.clusters.readByIDsSQL)
         self.nodePoolReads = BatchedRowReads(pool: pool, sql: ResourceType.nodepools.readByIDsSQL)
+        self.changeHints = PostgresHints(pool: pool, channel: Schema.sentinelChannel, logger: logger)
     }
 
     // MARK: Create
@@ -35,6 +38,7 @@ public struct ResourceStore: Sendable {
                 try await insert(.clusters, request, clusterID: nil, by: actor, now: now, on: connection).cluster
             }
             span?.attributes[StoreSpanAttribute.resourceID] = cluster.id
+            announce(ChangedTypes(.clusters))
             return cluster
         }
     }
@@ -43,7 +47,7 @@ public struct ResourceStore: Sendable {
         try await traced("createNodePool", .nodepools, clusterID: clusterID) { span in
             let nodePool = try await writeTransaction(in: span) { connection in
                 // Parent first: the same lock order as status reports and deletion.
-                let parent = try await connection.query("SELECT deleted_time FROM clusters WHERE id = $1 FOR SHARE", [clusterID])
+                let parent = try await connection.queryPrepared("SELECT deleted_time FROM clusters WHERE id = $1 FOR SHARE", [clusterID])
                 guard let row = parent.first else { throw StoreError.notFound("cluster '\(clusterID)' not found") }
                 if row["deleted_time"] != nil {
                     throw StoreError.conflict("cluster '\(clusterID)' is being deleted; no nodepool can be added")
@@ -51,6 +55,7 @@ public struct ResourceStore: Sendable {
                 return try await insert(.nodepools, request, clusterID: clusterID, by: actor, now: now, on: connection).nodePool
             }
             span?.attributes[StoreSpanAttribute.resourceID] = nodePool.id
+            announce(ChangedTypes(.nodepools))
             return nodePool
         }
     }
@@ -70,7 +75,7 @@ public struct ResourceStore: Sendable {
             parameters.append(clusterID)
         }
         do {
-            let result = try await connection.query(
+            let result = try await connection.queryPrepared(
                 "INSERT INTO \(type.table) (\(columns)) VALUES (\(values)) RETURNING \(type.selectColumns)", parameters)
             guard let row = result.first else { throw StoreError.corrupt("insert returned no row") }
             return try ResourceRecord(row: row)

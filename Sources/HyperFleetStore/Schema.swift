@@ -14,7 +14,11 @@ public enum Schema {
         Migration(version: 7, name: "reconcile controls and history", sql: reconcileControlsV7),
         Migration(version: 8, name: "sentinel records for operators: settings, stuck episodes, reconciliation views", sql: sentinelOperationsV8),
         Migration(version: 9, name: "trace context kept with each change row", sql: traceContextV9),
+        Migration(version: 10, name: "change queue without the commit lock: no NOTIFY in the change triggers, one change row per resource and transaction", sql: changeQueueV10),
     ]
+
+    /// The channel the Sentinel LISTENs on; the payload names the resource type (`clusters`, `nodepools`).
+    public static let sentinelChannel = "hyperfleet_sentinel"
 
     /// A list filtered on phase and labels counts its matches from the index alone (labels are
     /// carried in the index), instead of visiting every heap page: measured in benchmarks/README.md.

@@ -38,7 +38,7 @@ struct ReactionBenchmark {
 
     func run() async throws -> Result {
         say("== 2. Reaction: \(Format.int(creations)) creations one at a time -> event acknowledged and recorded")
-        say("   ResourceStore.createCluster (the API's write, trigger + NOTIFY) with a SentinelService running (default settings:")
+        say("   ResourceStore.createCluster (the API's write: change row by trigger, NOTIFY by the store after commit) with a SentinelService running (default settings:")
         say("   batch 500, poll 5 s, linger.ms 5, acks=all, idempotence) on the librdkafka mock cluster (1 broker, 3 partitions, in this")
         say("   process). 'recorded' = published_at set in sentinel_records, polled every 1 ms; 'consumed' = a KafkaConsumer (fetch.wait.max.ms 5) got it.")
         let db = try await BenchDatabase.create(admin: admin, label: "reaction", clusterAdapters: adapters, logger: logger)

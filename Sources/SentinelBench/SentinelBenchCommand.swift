@@ -15,7 +15,10 @@ struct SentinelBenchCommand: AsyncParsableCommand {
     }
 
     @Option(name: .long, help: "Admin connection string (CREATE/DROP DATABASE), e.g. postgresql://postgres@127.0.0.1:5432/postgres.")
-    var databaseURL: String
+    var databaseURL = ""
+
+    @Flag(name: .long, help: "Measure nothing: serve the librdkafka mock cluster (topics created), print 'BOOTSTRAP host:port', run until SIGTERM (benchmarks/write-bench.sh).")
+    var serveMockKafka = false
 
     @Option(name: .long, help: "Run only these parts (repeatable): look, reaction, throughput, rules.")
     var only: [Part] = []
@@ -63,6 +66,8 @@ struct SentinelBenchCommand: AsyncParsableCommand {
     var keepDatabases = false
 
     func validate() throws {
+        if serveMockKafka { return }
+        guard !databaseURL.isEmpty else { throw ValidationError("--database-url is required") }
         guard lookBatchSize >= due else { throw ValidationError("--look-batch-size must be at least --due") }
         guard smallClusters >= due, largeClusters >= due, due > 0 else { throw ValidationError("totals must be at least --due (> 0)") }
         guard !batchSize.isEmpty, batchSize.allSatisfy({ $0 > 0 }) else { throw ValidationError("--batch-size must be positive") }
@@ -71,6 +76,7 @@ struct SentinelBenchCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "sentinel-bench")
         logger.logLevel = .critical
+        if serveMockKafka { return try await MockKafkaServer.serve(logger: logger) }
         let parts = Set(only.isEmpty ? Part.allCases : only)
         let adapters = requiredAdapters.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let statuses = !noAdapterStatuses

@@ -1,0 +1,138 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import HyperFleetJSON
+import HyperFleetModel
+import HyperFleetStore
+import NIOCore
+import Postgres
+import Testing
+
+/// The write path's guarantees after it was made cheaper (issue 14): aggregation under the row lock
+/// whatever runs at the same time, and the change queue written in the writer's transaction.
+@Suite("write path: concurrency and the change queue")
+struct WritePathTests {
+    static let required = ["validation", "dns", "pullsecret", "hypershift"]
+
+    /// Reports, PATCHes and a required-adapter change run at once on the same clusters; afterwards
+    /// each cluster's stored status equals a fresh aggregation of its stored rows under the final list.
+    @Test func reportsPatchesAndARequiredChangeLeaveEveryStatusAggregated() async throws {
+        try await APIHarness.run(clusterAdapters: Self.required) { api in
+            var ids: [String] = []
+            for index in 0..<6 {
+                ids.append(try #require(try await api.createCluster("mixed-\(index)").at("id")?.stringValue))
+            }
+            let port = try #require(api.client.port)
+            let clusters = ids
+            let finalList = ["validation", "dns", "extra"]
+            // Each reporter owns its adapters, so each (cluster, adapter) is reported in order.
+            let reporters = [["validation", "dns"], ["pullsecret", "hypershift"], ["extra", "other"]]
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for adapters in reporters {
+                    group.addTask {
+                        let client = TestClient(host: "127.0.0.1", port: port)
+                        client.connect()
+                        defer { Task { try? await client.shutdown() } }
+                        var accepted = 0
+                        for round in 0..<8 {
+                            for id in clusters {
+                                for adapter in adapters {
+                                    let body = APIHarness.reportBody(
+                                        adapter: adapter, generation: 1, available: (round + id.count) % 3 == 0 ? "False" : "True")
+                                    let response = try await client.execute(TestClient.Request(
+                                        "/api/hyperfleet/v1/clusters/\(id)/statuses", method: .post,
+                                        headers: [.contentType: "application/json"], body: ByteBuffer(string: body)))
+                                    if response.status == .created { accepted += 1 }
+                                }
+                            }
+                        }
+                        return accepted == 8 * clusters.count * adapters.count ? 0 : 1
+                    }
+                }
+                group.addTask {
+                    let client = TestClient(host: "127.0.0.1", port: port)
+                    client.connect()
+                    defer { Task { try? await client.shutdown() } }
+                    var failed = 0
+                    for round in 0..<5 {
+                        for id in clusters {
+                            let response = try await client.execute(TestClient.Request(
+                                "/api/hyperfleet/v1/clusters/\(id)", method: .patch, headers: [.contentType: "application/json"],
+                                body: ByteBuffer(string: #"{"spec":{"round":\#(round)}}"#)))
+                            if response.status != .ok { failed += 1 }
+                        }
+                    }
+                    return failed
+                }
+                group.addTask {
+                    try await RequiredAdapters.sync(.clusters, adapters: Self.required + ["extra"], store: api.store, batchSize: 2)
+                    try await RequiredAdapters.sync(.clusters, adapters: finalList, store: api.store, batchSize: 2)
+                    return 0
+                }
+                var failures = 0
+                for try await count in group { failures += count }
+                #expect(failures == 0)
+            }
+            for id in ids {
+                let stored = try await api.get("/api/hyperfleet/v1/clusters/\(id)")
+                let list = try await api.get("/api/hyperfleet/v1/clusters/\(id)/statuses?pageSize=100")
+                let record = try JSONCoding.decoder.decode(Cluster.self, from: Data(stored.body.utf8))
+                let rows = try JSONCoding.decoder.decode(ListPage<AdapterStatus>.self, from: Data(list.body.utf8)).items
+                #expect(record.generation == 6)
+                #expect(rows.count == 6)
+                let fresh = StatusAggregation.aggregate(
+                    generation: record.generation, createdTime: record.createdTime, previous: record.status,
+                    statuses: rows, requiredAdapters: finalList.sorted(), now: .now())
+                #expect(fresh == record.status, "cluster \(id)")
+            }
+        }
+    }
+
+    /// A committed report leaves exactly one change row for its cluster (the status row and the
+    /// resource row both changed: one is enough); a report whose transaction fails at COMMIT, after
+    /// every statement ran, leaves none, and no status row either.
+    @Test func aReportQueuesItsChangeInItsOwnTransaction() async throws {
+        try await APIHarness.run(clusterAdapters: Self.required) { api in
+            let id = try #require(try await api.createCluster("queued").at("id")?.stringValue)
+            let path = "/api/hyperfleet/v1/clusters/\(id)"
+            // A check that fails at COMMIT (deferred) for the adapter 'doomed' only.
+            _ = try await api.pool.query(
+                """
+                CREATE FUNCTION test_doomed() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF NEW.adapter = 'doomed' THEN RAISE EXCEPTION 'doomed report'; END IF;
+                    RETURN NULL;
+                END $$
+                """)
+            _ = try await api.pool.query(
+                """
+                CREATE CONSTRAINT TRIGGER test_doomed AFTER INSERT OR UPDATE ON cluster_statuses
+                DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_doomed()
+                """)
+            func changeRows() async throws -> Int64 {
+                try await api.pool.query("SELECT count(*) AS n FROM sentinel_changes WHERE resource_id = $1", [id]).first?.int("n") ?? -1
+            }
+            _ = try await api.pool.query("DELETE FROM sentinel_changes")
+
+            let committed = try await api.report(path, adapter: "dns", generation: 1)
+            #expect(committed.status == 201)
+            #expect(try await changeRows() == 1)
+            let stored = try await api.get(path)
+            #expect(try stored.value("status.conditions")?.arrayValue?.count == 1)
+
+            _ = try await api.pool.query("DELETE FROM sentinel_changes")
+            let doomed = try await api.report(path, adapter: "doomed", generation: 1)
+            #expect(doomed.status == 500)
+            #expect(try await changeRows() == 0)
+            let statuses = try await api.get(path + "/statuses")
+            #expect(try statuses.int("total") == 1)
+            let after = try await api.get(path)
+            #expect(try after.value("status.conditions") == stored.value("status.conditions"))
+
+            // And the PATCH path: one change row per committed PATCH.
+            let patched = try await api.request(.patch, path, json: #"{"spec":{"x":1}}"#)
+            #expect(patched.status == 200)
+            #expect(try await changeRows() == 1)
+        }
+    }
+}
