@@ -56,10 +56,11 @@ struct Reconciler: Sendable {
     /// an event.
     func jobFinished(_ target: AdapterTarget) async {
         do {
-            let outcome = try await withEvaluationSpan(target, trigger: .jobFinished) {
-                try await reconcile(target, trigger: .jobFinished)
+            _ = try await withEvaluationSpan(target, trigger: .jobFinished) {
+                let outcome = try await reconcile(target, trigger: .jobFinished)
+                logger.debug("job finished", metadata: ["resource": "\(target)", "outcome": "\(outcome.rawValue)"])
+                return outcome
             }
-            logger.debug("job finished", metadata: ["resource": "\(target)", "outcome": "\(outcome.rawValue)"])
         } catch is CancellationError {
             return
         } catch {
