@@ -9,18 +9,16 @@
 #   off     this checkout's binary with tracing off (the production default)
 #   on      this checkout's binary with tracing on, every request sampled (OTEL_TRACES_SAMPLER=always_on),
 #           spans exported over OTLP/HTTP to a local sink that reads and discards them
-# Two measurements:
-#   1. wrk: GET /clusters/{random id} at BENCH_CONNECTIONS connections for BENCH_DURATION seconds, the
-#      variants alternating BENCH_ROUNDS times (a fresh API process per run); medians compared.
-#   2. callgrind (BENCH_CALLGRIND=1, the default): the API under valgrind serves BENCH_CALLGRIND_REQUESTS
-#      GETs on one connection after a warm-up; instructions executed per GET by the whole API process,
-#      which the machine's noise does not move (the goal "off within 3 % of before" is judged on it
-#      where the wrk runs' spread is larger than 3 %).
+# Measured: GET /clusters/{random id} at BENCH_CONNECTIONS connections for BENCH_DURATION seconds, the
+# variants alternating BENCH_ROUNDS times in rotating order (a fresh API process per run): requests per second, p99, and
+# the API process's CPU time per GET (from /proc; steadier than the rate on a shared machine). Medians
+# are compared. (Instruction counts with callgrind were tried: valgrind 3.19 of this image cannot read
+# the Swift toolchain's DWARF 5, and crashes on a copy without debug info.)
 # Prints the machine, the parameters and a table; stops everything it started.
 #
 # Environment (defaults in brackets):
 #   BENCH_DURATION [15] BENCH_WARMUP [3] BENCH_ROUNDS [3] BENCH_CONNECTIONS [16] BENCH_THREADS [2]
-#   BENCH_CLUSTERS [10000] BENCH_CALLGRIND [1] BENCH_CALLGRIND_REQUESTS [3000] BENCH_KEEP [0]
+#   BENCH_CLUSTERS [10000] BENCH_KEEP [0]
 #   HYPERFLEET_BIN [this checkout's release binary], HYPERFLEET_BIN_BEFORE [unset]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,26 +31,17 @@ ROUNDS=${BENCH_ROUNDS:-3}
 CONNS=${BENCH_CONNECTIONS:-16}
 THREADS=${BENCH_THREADS:-2}
 CLUSTERS=${BENCH_CLUSTERS:-10000}
-CALLGRIND=${BENCH_CALLGRIND:-1}
-CG_REQUESTS=${BENCH_CALLGRIND_REQUESTS:-3000}
 KEEP=${BENCH_KEEP:-0}
 
-BIN=${HYPERFLEET_BIN:-$(cd "$ROOT" && swift build -c release --show-bin-path 2>/dev/null)/hyperfleet}
-[ -x "$BIN" ] || { echo "no hyperfleet binary at $BIN: run 'swift build -c release --product hyperfleet' first (or set HYPERFLEET_BIN)" >&2; exit 1; }
+PERF=0
+. "$HERE/lib/bench.sh"
+BIN=$(bench_binary)
 BEFORE=${HYPERFLEET_BIN_BEFORE:-}
 if [ -n "$BEFORE" ] && [ ! -x "$BEFORE" ]; then echo "HYPERFLEET_BIN_BEFORE=$BEFORE is not an executable" >&2; exit 1; fi
 VARIANTS="off on"
 [ -n "$BEFORE" ] && VARIANTS="before off on"
 
-ensure_system_packages
-command -v wrk >/dev/null 2>&1 || { echo "wrk is needed (benchmarks/api-bench.sh installs it)" >&2; exit 1; }
-if [ "$CALLGRIND" = 1 ] && ! command -v valgrind >/dev/null 2>&1; then
-    log "installing valgrind"
-    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq valgrind >/dev/null \
-        || { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq valgrind >/dev/null; }
-fi
-PSQL=$PG_BIN/psql
+bench_tools
 
 BENCH_DIR=$(mktemp -d /var/tmp/hyperfleet-tracing-cost.XXXXXX)
 chmod 755 "$BENCH_DIR"
@@ -117,8 +106,8 @@ ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Sink).serve_forever()
 PY
 SINK_PID=$!
 
-# start_api VARIANT [wrapper...]: the API of VARIANT, from the work directory (embedded defaults).
-start_api() {
+# start_variant VARIANT [wrapper...]: the API of VARIANT, from the work directory (embedded defaults).
+start_variant() {
     local variant=$1; shift
     local bin=$BIN
     local -a tracing=(HYPERFLEET_API_TRACING_ENABLED=false)
@@ -142,14 +131,18 @@ start_api() {
 }
 
 URL=http://127.0.0.1:$API_PORT/api/hyperfleet/v1/clusters/
-declare -A RPS P99
+declare -A RPS P99 CPU
+cpu_us() { echo "scale=2; $1 / 100" | bc | sed 's/^\./0./'; }
+read -r -a ORDER <<<"$VARIANTS"
 for round in $(seq "$ROUNDS"); do
-    for variant in $VARIANTS; do
-        start_api "$variant"
+    # Each round starts with another variant, so no variant always runs first (or after `on`).
+    rotation=$(( (round - 1) % ${#ORDER[@]} ))
+    for variant in "${ORDER[@]:rotation}" "${ORDER[@]:0:rotation}"; do
+        start_variant "$variant"
         BENCH_IDS_FILE=$IDS_FILE wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" -s "$HERE/lib/wrk.lua" "$URL" >/dev/null
         log "round $round, $variant: wrk -c$CONNS ${DURATION}s"
-        BENCH_IDS_FILE=$IDS_FILE wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s "$HERE/lib/wrk.lua" "$URL" \
-            >"$BENCH_DIR/wrk-$variant-$round.txt"
+        measure "$variant$round" env BENCH_IDS_FILE="$IDS_FILE" \
+            wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s "$HERE/lib/wrk.lua" "$URL" >"$BENCH_DIR/wrk-$variant-$round.txt"
         line=$(grep '^BENCH ' "$BENCH_DIR/wrk-$variant-$round.txt")
         requests=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$line")
         duration=$(sed -E 's/.*duration_us=([0-9]+).*/\1/' <<<"$line")
@@ -157,32 +150,12 @@ for round in $(seq "$ROUNDS"); do
         [ "$errors" = 0 ] || { echo "$variant round $round: $errors failed requests" >&2; exit 1; }
         RPS[$variant$round]=$(( requests * 1000000 / duration ))
         P99[$variant$round]=$(echo "scale=2; $(sed -E 's/.* p99_us=([0-9]+).*/\1/' <<<"$line") / 1000" | bc | sed 's/^\./0./')
+        CPU[$variant$round]=$(( API_CPU[$variant$round] * 100 / requests ))  # hundredths of a microsecond
+        log "round $round, $variant: ${RPS[$variant$round]} req/s, p99 ${P99[$variant$round]} ms, API CPU $(cpu_us "${CPU[$variant$round]}") us/GET"
         stop_api
     done
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
-
-declare -A IR
-if [ "$CALLGRIND" = 1 ]; then
-    # One connection, CG_REQUESTS GETs of distinct ids, through one curl process (keep-alive).
-    head -n "$CG_REQUESTS" "$IDS_FILE" | sed "s|^|url = \"$URL|; s|\$|\"\noutput = \"/dev/null\"|" >"$BENCH_DIR/curl-urls.txt"
-    head -n 200 "$IDS_FILE" | sed "s|^|url = \"$URL|; s|\$|\"\noutput = \"/dev/null\"|" >"$BENCH_DIR/curl-warm.txt"
-    for variant in $VARIANTS; do
-        log "callgrind, $variant: $CG_REQUESTS GETs on one connection"
-        start_api "$variant" valgrind --tool=callgrind --callgrind-out-file="$BENCH_DIR/callgrind-$variant.%p" --dump-instr=no
-        curl -fsS -K "$BENCH_DIR/curl-warm.txt"
-        callgrind_control -z "$API_PID" >/dev/null
-        curl -fsS -K "$BENCH_DIR/curl-urls.txt"
-        [ "$variant" = on ] && sleep 6  # the batch span processor's export (every 5 s) counts too
-        callgrind_control -d "$API_PID" >/dev/null
-        sleep 1
-        # The dump after zeroing holds exactly the measured requests (plus whatever ran meanwhile).
-        dump=$(ls -t "$BENCH_DIR"/callgrind-"$variant".*.[0-9]* 2>/dev/null | head -1)
-        total=$(awk '/^(summary|totals):/ {print $2; exit}' "$dump")
-        IR[$variant]=$(( total / CG_REQUESTS ))
-        stop_api
-    done
-fi
 
 echo
 echo "## Tracing cost: GET /clusters/{id} ($(date -u +%Y-%m-%dT%H:%MZ), $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'))"
@@ -191,18 +164,17 @@ echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576
     "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}'); $CLUSTERS clusters; wrk -c$CONNS -t$THREADS ${DURATION}s x $ROUNDS rounds, alternating"
 echo "variants: before = ${BEFORE:-(not given)}; off/on = $BIN (on: always_on sampler, OTLP/HTTP protobuf to a local sink)"
 echo
-printf '| variant |'; for r in $(seq "$ROUNDS"); do printf ' round %s req/s (p99 ms) |' "$r"; done; printf ' median req/s | vs off |'
-[ "$CALLGRIND" = 1 ] && printf ' instructions per GET | vs off |'
+printf '| variant |'; for r in $(seq "$ROUNDS"); do printf ' round %s req/s (p99 ms) |' "$r"; done; printf ' median req/s | vs off | median API CPU us per GET | vs off |'
 echo
-printf '|---|'; for _ in $(seq "$ROUNDS"); do printf '%s' '---|'; done; printf '%s' '---|---|'; [ "$CALLGRIND" = 1 ] && printf '%s' '---|---|'; echo
+printf '|---|'; for _ in $(seq "$ROUNDS"); do printf '%s' '---|'; done; printf '%s' '---|---|---|---|'; echo
 OFF_MEDIAN=$(median $(for r in $(seq "$ROUNDS"); do echo "${RPS[off$r]}"; done))
+OFF_CPU=$(median $(for r in $(seq "$ROUNDS"); do echo "${CPU[off$r]}"; done))
 for variant in $VARIANTS; do
     printf '| %s |' "$variant"
     for r in $(seq "$ROUNDS"); do printf ' %s (%s) |' "${RPS[$variant$r]}" "${P99[$variant$r]}"; done
     m=$(median $(for r in $(seq "$ROUNDS"); do echo "${RPS[$variant$r]}"; done))
     printf ' %s | %s %% |' "$m" "$(echo "scale=1; ($m - $OFF_MEDIAN) * 100 / $OFF_MEDIAN" | bc)"
-    if [ "$CALLGRIND" = 1 ]; then
-        printf ' %s | %s %% |' "${IR[$variant]}" "$(echo "scale=2; (${IR[$variant]} - ${IR[off]}) * 100 / ${IR[off]}" | bc)"
-    fi
+    c=$(median $(for r in $(seq "$ROUNDS"); do echo "${CPU[$variant$r]}"; done))
+    printf ' %s | %s %% |' "$(cpu_us "$c")" "$(echo "scale=1; ($c - $OFF_CPU) * 100 / $OFF_CPU" | bc)"
     echo
 done
