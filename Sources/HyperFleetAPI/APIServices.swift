@@ -19,7 +19,7 @@ public func buildAPIServices(configuration: APIConfiguration, telemetry: Telemet
     // Its final flush starts after the requests drained and gets at most half of shutdown_timeout, so a
     // collector that does not answer costs the last spans, never the clean exit within shutdown_timeout.
     let tracing = try makeTracer(
-        settings: configuration.tracing, serviceName: "hyperfleet-api", logger: logger, shutdownTimeout: server.shutdownTimeout)
+        settings: configuration.tracing, serviceName: "hyperfleet-api", logger: logger, shutdownTimeout: server.shutdownTimeout / 2)
     let database = ResourceDatabase(
         connectionString: configuration.database.url, poolSize: configuration.database.poolSize,
         connectTimeout: configuration.database.connectTimeout, logger: logger)

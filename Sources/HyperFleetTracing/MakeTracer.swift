@@ -14,10 +14,8 @@ import Tracing
 /// one they are still made and propagated.
 ///
 /// Run `services` in the role's `ServiceGroup` before the services that make spans, so that they stop
-/// after them and flush last. `shutdownTimeout` is the role's own bound on stopping: the final flush
-/// starts only after the role's work drained, so it gets at most half of it (and at most
-/// `settings.exportTimeout`); an endpoint that does not answer costs that flush and the last spans, never
-/// the clean exit within the role's shutdown timeout.
+/// after them and flush last: the final flush takes at most `min(settings.exportTimeout, shutdownTimeout)`
+/// and an endpoint that does not answer only costs that flush (and the spans, which are dropped).
 /// The services must run: the tracer queues span events for them without a bound of its own.
 ///
 /// swift-otel applies the process's `OTEL_*` variables again by itself; a command-line flag can therefore
@@ -30,7 +28,7 @@ public func makeTracer(
     try rejectFlagsShadowedByEnvironment(settings, processEnvironment)
 
     var exportTimeout = settings.exportTimeout
-    if let shutdownTimeout, shutdownTimeout / 2 < exportTimeout { exportTimeout = shutdownTimeout / 2 }
+    if let shutdownTimeout, shutdownTimeout < exportTimeout { exportTimeout = shutdownTimeout }
 
     var configuration = OTel.Configuration.default
     configuration.serviceName = settings.serviceName ?? serviceName
