@@ -37,7 +37,7 @@ struct RequestTracingMiddleware: RouterMiddleware {
             (method == "_OTHER" ? "HTTP" : method) + " " + (route ?? "unmatched"), context: parent, ofKind: .server)
         defer { span.end() }
         span.updateAttributes { attributes in
-            attributes["http.request.method"] = method
+            attributes[TraceAttribute.method] = method
             if let route {
                 attributes["http.route"] = route
                 Self.resourceAttributes(route: route, parameters: context.parameters, into: &attributes)
@@ -48,9 +48,9 @@ struct RequestTracingMiddleware: RouterMiddleware {
         do {
             var response = try await ServiceContext.withValue(span.context) { try await next(request, context) }
             let code = response.status.code
-            span.attributes["http.response.status_code"] = code
+            span.attributes[TraceAttribute.statusCode] = code
             if code >= 500 {
-                span.attributes["error.type"] = String(code)
+                span.attributes[TraceAttribute.errorType] = String(code)
                 span.setStatus(SpanStatus(code: .error))
             }
             if let traceparent = tracer.traceHeaders(of: span.context).traceparent {
@@ -59,7 +59,7 @@ struct RequestTracingMiddleware: RouterMiddleware {
             return response
         } catch {
             // The error middleware answers everything; whatever escapes it ends the connection's request.
-            span.attributes["error.type"] = String(describing: type(of: error))
+            span.attributes[TraceAttribute.errorType] = String(describing: type(of: error))
             span.setStatus(SpanStatus(code: .error))
             throw error
         }
@@ -80,12 +80,12 @@ struct RequestTracingMiddleware: RouterMiddleware {
     static func resourceAttributes(route: String, parameters: Parameters, into attributes: inout SpanAttributes) {
         let clusterID = parameters.get("cluster_id").flatMap { ResourceID.isWellFormed($0) ? $0 : nil }
         if route.contains("/nodepools") {
-            attributes["hyperfleet.resource.type"] = "nodepools"
-            if let id = parameters.get("nodepool_id"), ResourceID.isWellFormed(id) { attributes["hyperfleet.resource.id"] = id }
-            if let clusterID { attributes["hyperfleet.cluster.id"] = clusterID }
+            attributes[TraceAttribute.resourceType] = "nodepools"
+            if let id = parameters.get("nodepool_id"), ResourceID.isWellFormed(id) { attributes[TraceAttribute.resourceID] = id }
+            if let clusterID { attributes[TraceAttribute.clusterID] = clusterID }
         } else if route.contains("/clusters") {
-            attributes["hyperfleet.resource.type"] = "clusters"
-            if let clusterID { attributes["hyperfleet.resource.id"] = clusterID }
+            attributes[TraceAttribute.resourceType] = "clusters"
+            if let clusterID { attributes[TraceAttribute.resourceID] = clusterID }
         }
     }
 }
@@ -93,6 +93,6 @@ struct RequestTracingMiddleware: RouterMiddleware {
 extension APIRequestContext {
     /// Names the resource a request created on its server span (the route has no id for it).
     func recordCreated(id: String) {
-        serverSpan?.attributes["hyperfleet.resource.id"] = id
+        serverSpan?.attributes[TraceAttribute.resourceID] = id
     }
 }

@@ -1,3 +1,4 @@
+import HyperFleetTracing
 import HyperFleetModel
 import Tracing
 
@@ -20,10 +21,10 @@ enum AdapterSpans {
 
     enum Attribute {
         static let adapter = "hyperfleet.adapter.name"
-        static let resourceType = "hyperfleet.resource.type"
-        static let resourceID = "hyperfleet.resource.id"
-        static let generation = "hyperfleet.resource.generation"
-        static let reason = "hyperfleet.event.reason"
+        static let resourceType = TraceAttribute.resourceType
+        static let resourceID = TraceAttribute.resourceID
+        static let generation = TraceAttribute.generation
+        static let reason = TraceAttribute.reason
         /// `event`, `requested` (an event with reason `requested`) or `job_finished`.
         static let trigger = "hyperfleet.adapter.trigger"
         /// `AdapterMetrics.Outcome`'s raw value (`reported`, `not_found`, ...).
@@ -34,14 +35,14 @@ enum AdapterSpans {
         /// Set when a job ended before its time (a newer generation's job replaced it, the resource went
         /// away, or the adapter stopped).
         static let jobInterrupted = "hyperfleet.adapter.job.interrupted"
-        static let messagingSystem = "messaging.system"
-        static let destination = "messaging.destination.name"
+        static let messagingSystem = TraceAttribute.messagingSystem
+        static let destination = TraceAttribute.destination
         static let consumerGroup = "messaging.consumer.group.name"
-        static let method = "http.request.method"
-        static let statusCode = "http.response.status_code"
+        static let method = TraceAttribute.method
+        static let statusCode = TraceAttribute.statusCode
         static let resendCount = "http.request.resend_count"
         static let urlTemplate = "url.template"
-        static let errorType = "error.type"
+        static let errorType = TraceAttribute.errorType
     }
 
     /// The attributes every adapter span of `target` carries.

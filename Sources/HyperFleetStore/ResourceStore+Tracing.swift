@@ -5,11 +5,11 @@ import Tracing
 /// The attribute names of the store's spans (OpenTelemetry's where one exists).
 enum StoreSpanAttribute {
     static let dbSystem = "db.system.name"
-    static let resourceType = "hyperfleet.resource.type"
-    static let resourceID = "hyperfleet.resource.id"
-    static let clusterID = "hyperfleet.cluster.id"
+    static let resourceType = TraceAttribute.resourceType
+    static let resourceID = TraceAttribute.resourceID
+    static let clusterID = TraceAttribute.clusterID
     static let adapter = "hyperfleet.adapter"
-    static let errorType = "error.type"
+    static let errorType = TraceAttribute.errorType
 }
 
 /// Spans of the store (issue 13): one client span per store operation, named `store <operation>` (for

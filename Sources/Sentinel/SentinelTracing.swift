@@ -23,12 +23,12 @@ enum SentinelSpans {
     static let maxLookLinks = 32
 
     enum Attribute {
-        static let resourceType = "hyperfleet.resource.type"
-        static let resourceID = "hyperfleet.resource.id"
-        static let generation = "hyperfleet.resource.generation"
-        static let reason = "hyperfleet.event.reason"
-        static let messagingSystem = "messaging.system"
-        static let destination = "messaging.destination.name"
+        static let resourceType = TraceAttribute.resourceType
+        static let resourceID = TraceAttribute.resourceID
+        static let generation = TraceAttribute.generation
+        static let reason = TraceAttribute.reason
+        static let messagingSystem = TraceAttribute.messagingSystem
+        static let destination = TraceAttribute.destination
         static let messageID = "messaging.message.id"
         /// Change rows the look took from `sentinel_changes`.
         static let changesTaken = "hyperfleet.sentinel.changes_taken"
