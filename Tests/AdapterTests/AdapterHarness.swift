@@ -137,7 +137,7 @@ struct AdapterHarness: Sendable {
     }
 
     /// Waits until a sample reaches `value`.
-    func waitForMetric(_ sample: String, _ value: Double, within deadline: Duration = .seconds(10)) async throws {
+    func waitForMetric(_ sample: String, _ value: Double, within deadline: Duration = .seconds(30)) async throws {
         let end = ContinuousClock.now + deadline
         while ContinuousClock.now < end {
             if (metric(sample) ?? 0) >= value { return }
@@ -240,7 +240,7 @@ struct AdapterHarness: Sendable {
     /// Polls until the resource's phase is `phase`, publishing a cluster event every `every` (like the
     /// Sentinel would while adapters progress).
     func waitForPhase(
-        cluster id: String, _ phase: String, publishingEvery every: Duration? = nil, within deadline: Duration = .seconds(30)
+        cluster id: String, _ phase: String, publishingEvery every: Duration? = nil, within deadline: Duration = .seconds(60)
     ) async throws -> Reply {
         let end = ContinuousClock.now + deadline
         var nextPublish = ContinuousClock.now

@@ -31,12 +31,12 @@ import Testing
             // handed would now have committed the events past this member.
             try await Task.sleep(for: .seconds(2))
             first.kill()
-            #expect(first.waitForExit() == SIGKILL)
+            #expect(await first.waitForExit() == ChildProcess.Exit.signalled(SIGKILL))
             await silentAPI.close()
 
-            let metricsPort = try await freePort()
+            let metricsPort = try await unusedPort()
             let second = try AdapterProcess(harness: h, apiURL: h.apiURL, log: "second", metricsPort: metricsPort)
-            defer { second.terminate() }
+            defer { second.kill() }
             for id in ids {
                 // The new member joins once the killed one's session (6 s) has expired.
                 try await h.waitForStatus(Paths.cluster(id), adapter: "validation", within: .seconds(60))
@@ -53,7 +53,7 @@ import Testing
 
 /// One `hyperfleet adapter` process (the built binary) for the harness's `validation` cluster adapter.
 private final class AdapterProcess: Sendable {
-    private let process: Process
+    private let process: ChildProcess
 
     init(harness: AdapterHarness, apiURL: String, log: String, metricsPort: Int = 0) throws {
         var environment = ProcessInfo.processInfo.environment
@@ -71,33 +71,23 @@ private final class AdapterProcess: Sendable {
         environment["HYPERFLEET_ADAPTER_HEALTH_PORT"] = "0"
         environment["HYPERFLEET_ADAPTER_METRICS_PORT"] = String(metricsPort)
         environment["HYPERFLEET_LOG_LEVEL"] = "debug"
-        process = Process()
-        process.executableURL = BuiltExecutable.hyperfleet
-        process.arguments = ["adapter"]
-        process.environment = environment
         // The child's log, for when the test fails.
         let logFile = FileManager.default.temporaryDirectory.appendingPathComponent("adapter-\(log)-\(UUID().uuidString.prefix(8)).log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let handle = try FileHandle(forWritingTo: logFile)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
+        process = try ChildProcess(BuiltExecutable.hyperfleet, ["adapter"]) { process in
+            process.environment = environment
+            process.standardOutput = handle
+            process.standardError = handle
+        }
     }
 
     func kill() {
-        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.send(SIGKILL)
     }
 
-    func terminate() {
-        guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
-    }
-
-    /// The signal that ended the process (0 when it exited normally).
-    func waitForExit() -> Int32 {
-        process.waitUntilExit()
-        return process.terminationReason == .uncaughtSignal ? process.terminationStatus : 0
+    func waitForExit() async -> ChildProcess.Exit {
+        await process.waitForExit()
     }
 }
 
@@ -132,14 +122,6 @@ private final class SilentServer: Sendable {
     func close() async {
         try? await channel.close()
     }
-}
-
-/// A TCP port nothing listens on right now.
-private func freePort() async throws -> Int {
-    let probe = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-    let port = try #require(probe.localAddress?.port)
-    try await probe.close()
-    return port
 }
 
 extension Range where Bound == Int {

@@ -98,26 +98,36 @@ import Testing
 
     @Test func deletingResourceIsCleanedUpAndFinalized() async throws {
         try await AdapterHarness.run { h in
-            try await h.start(try h.configuration(file: "clusters-validation.yaml", jobDuration: .milliseconds(300)))
-            let id = try await h.createCluster("deleting-one")
-            try await h.publish(cluster: id)
-            try await h.waitForStatus(Paths.cluster(id), adapter: "validation") { $0.conditionStatus("Available") == "True" }
+            // The API keeps only an adapter's newest report, and the clean-up job may finish before a poll
+            // sees the first one: a proxy records every report the adapter sends.
+            let reports = try await RecordingProxy.run(forwardingTo: h.apiURL) { proxy in
+                var configuration = try h.configuration(file: "clusters-validation.yaml", jobDuration: .milliseconds(300))
+                configuration.api.url = proxy.url
+                try await h.start(configuration)
+                let id = try await h.createCluster("deleting-one")
+                try await h.publish(cluster: id)
+                try await h.waitForStatus(Paths.cluster(id), adapter: "validation") { $0.conditionStatus("Available") == "True" }
 
-            // What DELETE does (CONTRACT.md deletion lifecycle): deleted_time set, generation + 1.
-            _ = try await h.pool.query(
-                "UPDATE clusters SET deleted_time = now(), deleted_by = 'test@example.com', generation = generation + 1 WHERE id = $1",
-                [id])
-            #expect(try await h.cluster(id).string("deleted_time") != nil)
-            try await h.publish(cluster: id, generation: 2, reason: "deleted")
-            let cleaning = try await h.waitForStatus(Paths.cluster(id), adapter: "validation") { $0.observedGeneration == 2 }
+                // What DELETE does (CONTRACT.md deletion lifecycle): deleted_time set, generation + 1.
+                _ = try await h.pool.query(
+                    "UPDATE clusters SET deleted_time = now(), deleted_by = 'test@example.com', generation = generation + 1 WHERE id = $1",
+                    [id])
+                #expect(try await h.cluster(id).string("deleted_time") != nil)
+                try await h.publish(cluster: id, generation: 2, reason: "deleted")
+                // The clean-up job finishes by itself.
+                let finalized = try await h.waitForStatus(Paths.cluster(id), adapter: "validation") {
+                    $0.observedGeneration == 2 && $0.conditionStatus("Finalized") == "True"
+                }
+                #expect(finalized.conditionReason("Available") == "Deleting")
+                return try proxy.reports()
+            }
+            // The first report for the deletion says the clean-up is under way.
+            let cleaning = try #require(reports.first { $0.observedGeneration == 2 }, "\(reports)")
             #expect(cleaning.conditionStatus("Finalized") == "False")
             #expect(cleaning.conditionStatus("Available") == "False")
             #expect(cleaning.conditionReason("Available") == "Deleting")
             #expect(cleaning.conditionStatus("Applied") == "False")
             #expect(cleaning.conditionStatus("Health") == "True")
-            // The clean-up job finishes by itself.
-            let finalized = try await h.waitForStatus(Paths.cluster(id), adapter: "validation") { $0.conditionStatus("Finalized") == "True" }
-            #expect(finalized.conditionReason("Available") == "Deleting")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HyperFleetTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -8,8 +9,8 @@ import Glibc
 /// The built `hyperfleet api` running as a child process on a database of the test's own, so that a
 /// test can measure its memory, signal it and see how it exits. `HYPERFLEET_TEST_BINARY` names another
 /// binary to try (for example main's, to show a test failing on the old server).
-final class SpawnedAPI: @unchecked Sendable {
-    let process: Process
+final class SpawnedAPI: Sendable {
+    let process: ChildProcess
     let port: Int
     let configFile: URL
 
@@ -47,12 +48,12 @@ final class SpawnedAPI: @unchecked Sendable {
             migrate_on_start: true
             """
         try yaml.write(to: configFile, atomically: true, encoding: .utf8)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.binaryPath())
-        process.arguments = ["api", "--config", configFile.path, "--database-url", databaseURL]
-        process.environment = ["PATH": "/usr/bin:/bin"]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        process = try ChildProcess(
+            URL(fileURLWithPath: try Self.binaryPath()), ["api", "--config", configFile.path, "--database-url", databaseURL]
+        ) { process in
+            process.environment = ["PATH": "/usr/bin:/bin"]
+            process.standardOutput = FileHandle.nullDevice
+        }
         for _ in 0..<600 {
             if let status = try? await TestSocket.roundTrip(port: port, "GET /api/hyperfleet HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").status,
                 status == 200
@@ -76,27 +77,17 @@ final class SpawnedAPI: @unchecked Sendable {
     }
 
     func terminate() {
-        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        process.send(SIGTERM)
     }
 
-    /// Waits for the process to end on a thread of its own; returns its exit code (or 128 + signal).
+    /// Waits for the process to end; returns its exit code (or 128 + signal).
     func waitForExit() async -> Int32 {
-        let process = self.process
-        return await withCheckedContinuation { continuation in
-            Thread {
-                process.waitUntilExit()
-                let code = process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
-                continuation.resume(returning: code)
-            }.start()
-        }
+        await process.waitForExit().code
     }
 
     /// Kills the process if it still runs and removes its configuration file.
     func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        process.send(SIGKILL)
         try? FileManager.default.removeItem(at: configFile)
     }
 }

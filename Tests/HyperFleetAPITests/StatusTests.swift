@@ -179,7 +179,8 @@ struct StatusTests {
             try await withThrowingTaskGroup(of: Int.self) { group in
                 for chunk in stride(from: 0, to: adapters.count, by: 13).map({ Array(adapters[$0..<min($0 + 13, adapters.count)]) }) {
                     group.addTask {
-                        let client = TestClient(host: "127.0.0.1", port: port)
+                        // All 113 reports queue on one row lock: on two loaded cores one can wait past the 15 s default.
+                        let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(60)))
                         client.connect()
                         defer { Task { try? await client.shutdown() } }
                         var created = 0

@@ -426,17 +426,7 @@ struct TracingProcessTests {
 
             api.terminate()
             // Bounded wait: shutdown_timeout is 2 s; 60 s is far below the 120 s an unbounded flush would take.
-            let exit = await withTaskGroup(of: Int32?.self) { group in
-                group.addTask { await api.waitForExit() }
-                group.addTask {
-                    try? await Task.sleep(for: .seconds(60))
-                    return nil
-                }
-                let first = await group.next() ?? nil
-                if first == nil { api.stop() }  // ends the waiting thread
-                group.cancelAll()
-                return first
-            }
+            let exit = await api.process.waitForExit(within: .seconds(60))?.code
             #expect(exit != nil, "hyperfleet api did not exit within 60 s of SIGTERM")
             #expect(exit == 0, "exit status \(String(describing: exit))")
         }

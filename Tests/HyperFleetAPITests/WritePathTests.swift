@@ -30,7 +30,7 @@ struct WritePathTests {
             try await withThrowingTaskGroup(of: Int.self) { group in
                 for adapters in reporters {
                     group.addTask {
-                        let client = TestClient(host: "127.0.0.1", port: port)
+                        let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(60)))
                         client.connect()
                         defer { Task { try? await client.shutdown() } }
                         var accepted = 0
@@ -50,7 +50,7 @@ struct WritePathTests {
                     }
                 }
                 group.addTask {
-                    let client = TestClient(host: "127.0.0.1", port: port)
+                    let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(60)))
                     client.connect()
                     defer { Task { try? await client.shutdown() } }
                     var failed = 0

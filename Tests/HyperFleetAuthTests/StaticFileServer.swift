@@ -66,10 +66,10 @@ final class StaticFileServer {
 
     private static func shutDown(_ process: Process, input: Pipe) {
         try? input.fileHandleForWriting.close()
+        // No waitUntilExit(): it can park the calling thread for good (see ChildProcess); SIGKILL is certain.
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
         }
-        process.waitUntilExit()
     }
 
     deinit {

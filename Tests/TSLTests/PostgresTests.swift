@@ -68,15 +68,15 @@ import TSL
         return "PREPARE \(name)\(types) AS \(select) \(fragment.sql);\nEXECUTE \(name)\(arguments);\n"
     }
 
-    @Test func matchingRows() throws {
-        try TestDatabase.with { database in
-            try database.run(Self.schema)
+    @Test func matchingRows() async throws {
+        try await TestDatabase.with { database in
+            try await database.run(Self.schema)
             var script = ""
             for (index, (text, _)) in Self.cases.enumerated() {
                 script += Self.prepareAndExecute("q\(index)", try Fixtures.compile(text))
             }
             script += "SELECT count(*) FROM items;\n"
-            let lines = try database.run(script)
+            let lines = try await database.run(script)
             try #require(lines.count == Self.cases.count + 1, "unexpected psql output: \(lines)")
             for (index, (text, expected)) in Self.cases.enumerated() {
                 let ids = lines[index].split(separator: ",").map { Int($0) }
@@ -86,22 +86,22 @@ import TSL
         }
     }
 
-    @Test func placeholdersAfterOtherParameters() throws {
-        try TestDatabase.with { database in
-            try database.run(Self.schema)
+    @Test func placeholdersAfterOtherParameters() async throws {
+        try await TestDatabase.with { database in
+            try await database.run(Self.schema)
             // $1 and $2 belong to the caller's own conditions; the search starts at $3.
             let fragment = try Fixtures.compile("labels.env = 'dev' or status.conditions.Ready = 'Unknown'", firstPlaceholder: 3)
             let script = Self.prepareAndExecute(
                 "paged", fragment, extraBindings: ["1", "4"],
                 select: "SELECT coalesce(string_agg(id::text, ',' ORDER BY id), '') FROM items WHERE id > $1::bigint AND id <= $2::bigint AND"
             )
-            #expect(try database.run(script) == ["2,4"])
+            #expect(try await database.run(script) == ["2,4"])
         }
     }
 
-    @Test func orderingClausesAreValidSQL() throws {
-        try TestDatabase.with { database in
-            try database.run(Self.schema)
+    @Test func orderingClausesAreValidSQL() async throws {
+        try await TestDatabase.with { database in
+            try await database.run(Self.schema)
             let specs: [(String?, String?, String)] = [
                 (nil, nil, "3,2,4,1"),
                 ("generation", "asc", "1,2,4,3"),
@@ -113,13 +113,13 @@ import TSL
                 let clause = try ListOrdering.orderByClause(orderBy: orderBy, order: order, allowed: Fixtures.orderFields + [OrderField(name: "ready", sql: "ready")], idSQL: "id")
                 script += "SELECT string_agg(id::text, ',' ORDER BY \(clause)) FROM items;\n"
             }
-            #expect(try database.run(script) == specs.map(\.2))
+            #expect(try await database.run(script) == specs.map(\.2))
         }
     }
 
-    @Test func equalityCanUseGINIndexes() throws {
-        try TestDatabase.with { database in
-            try database.run(Self.schema + "\nCREATE INDEX items_conditions ON items USING gin (conditions);")
+    @Test func equalityCanUseGINIndexes() async throws {
+        try await TestDatabase.with { database in
+            try await database.run(Self.schema + "\nCREATE INDEX items_conditions ON items USING gin (conditions);")
             let labels = try Fixtures.compile("labels.env = 'prod'")
             let conditions = try Fixtures.compile("status.conditions.Ready = 'True'")
             // Force a generic plan so the index must match the placeholder form, not a folded constant.
@@ -128,21 +128,21 @@ import TSL
                 + "EXPLAIN (COSTS OFF) EXECUTE l('env', 'prod');\n"
                 + "PREPARE c(text, text) AS SELECT id FROM items WHERE \(conditions.sql);\n"
                 + "EXPLAIN (COSTS OFF) EXECUTE c('Ready', 'True');\n"
-            let plan = try database.run(script).joined(separator: "\n")
+            let plan = try await database.run(script).joined(separator: "\n")
             #expect(plan.contains("items_labels"), "\(plan)")
             #expect(plan.contains("items_conditions"), "\(plan)")
         }
     }
 
-    @Test func longestChainRunsInPostgres() throws {
+    @Test func longestChainRunsInPostgres() async throws {
         // Close to the 4096-character limit: a 500-term chain must translate and execute.
         let text = (0..<500).map { _ in "id>0" }.joined(separator: " or ")
         #expect(text.count <= 4096)
         let fragment = try Fixtures.compile(text)
         #expect(fragment.bindings.count == 500)
-        try TestDatabase.with { database in
-            try database.run(Self.schema)
-            #expect(try database.run(Self.prepareAndExecute("chain", fragment)) == ["1,2,3,4"])
+        try await TestDatabase.with { database in
+            try await database.run(Self.schema)
+            #expect(try await database.run(Self.prepareAndExecute("chain", fragment)) == ["1,2,3,4"])
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HyperFleetTestSupport
 import Testing
 
 /// A throwaway PostgreSQL database driven through `psql` (tests only; the TSL target does no I/O).
@@ -9,7 +10,7 @@ struct TestDatabase {
     let url: String
 
     /// Creates a randomly named database, runs `body`, and drops the database afterwards.
-    static func with(_ body: (TestDatabase) throws -> Void) throws {
+    static func with(_ body: (TestDatabase) async throws -> Void) async throws {
         let baseURL = try #require(
             ProcessInfo.processInfo.environment[environmentVariable],
             "\(environmentVariable) is not set; export it, e.g. postgresql://postgres@127.0.0.1:54329/postgres"
@@ -17,35 +18,32 @@ struct TestDatabase {
         var components = try #require(URLComponents(string: baseURL), "\(environmentVariable) is not a valid URL")
         let name = "tsl_test_" + UUID().uuidString.lowercased().replacing("-", with: "")
         let admin = TestDatabase(url: baseURL)
-        _ = try admin.run("CREATE DATABASE \(name);")
-        defer { _ = try? admin.run("DROP DATABASE IF EXISTS \(name) WITH (FORCE);") }
+        _ = try await admin.run("CREATE DATABASE \(name);")
         components.path = "/\(name)"
-        try body(TestDatabase(url: try #require(components.string)))
+        let outcome: Result<Void, any Error>
+        do {
+            outcome = .success(try await body(TestDatabase(url: try #require(components.string))))
+        } catch {
+            outcome = .failure(error)
+        }
+        _ = try? await admin.run("DROP DATABASE IF EXISTS \(name) WITH (FORCE);")
+        try outcome.get()
     }
 
     /// Runs a psql script (stops at the first error) and returns its unaligned, tuples-only output lines.
     @discardableResult
-    func run(_ script: String) throws -> [String] {
+    func run(_ script: String) async throws -> [String] {
         // Script goes through a temporary file: writing to psql's stdin could SIGPIPE if it exits early.
         let scriptURL = FileManager.default.temporaryDirectory.appendingPathComponent("tsl-\(UUID().uuidString).sql")
         try Data(script.utf8).write(to: scriptURL)
         defer { try? FileManager.default.removeItem(at: scriptURL) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        process.arguments = ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", scriptURL.path]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let errorText = String(decoding: errorData, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw PSQLFailure(message: "psql exited with \(process.terminationStatus): \(errorText)\nscript:\n\(script)")
+        let (exit, output, errors) = try await ChildProcess.output(
+            URL(fileURLWithPath: "/usr/bin/psql"), ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", scriptURL.path])
+        guard exit == .exited(0) else {
+            throw PSQLFailure(message: "psql exited with \(exit.code): \(errors)\nscript:\n\(script)")
         }
         // Keep empty lines (an empty result is a row too); only the final newline is dropped.
-        var lines = String(decoding: outputData, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var lines = output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
         return lines
     }
