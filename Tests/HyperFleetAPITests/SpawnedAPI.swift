@@ -110,10 +110,10 @@ final class TestSocket: @unchecked Sendable {
         let connected = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else {
-            Glibc.close(descriptor)
-            throw Failure(description: "connect() to port \(port) failed: \(errno)")
-        }
+        // No close here: a class initializer that throws once every property is set still runs deinit,
+        // and a second close() would close whatever the descriptor's number was handed to meanwhile (a
+        // NIO socket of another test: its selector then asserts, or its connection silently dies).
+        guard connected == 0 else { throw Failure(description: "connect() to port \(port) failed: \(errno)") }
     }
 
     deinit { Glibc.close(descriptor) }

@@ -4,6 +4,7 @@ import HyperFleetModel
 import HyperFleetOps
 import HyperFleetTracing
 import Logging
+import Synchronization
 import Testing
 import Tracing
 
@@ -74,28 +75,51 @@ import Glibc
         #expect(!outside.contains("span_id"))
     }
 
-    /// Runs `body` with file descriptor 2 sent to a pipe and returns what was written.
+    /// Runs `body` with file descriptor 2 sent to a pipe and returns what was written up to a marker
+    /// written after it. Every other test's log lines go into the pipe too for that moment, so it is
+    /// drained on a thread of its own the whole time (a full pipe would block every thread that logs,
+    /// `body` included), and the read end stays open until the last writer is gone (a child process
+    /// started meanwhile inherits the pipe as its standard error and must not get SIGPIPE).
     private func capturingStandardError(_ body: () throws -> Void) throws -> String {
         var fds: [Int32] = [0, 0]
         try #require(pipe(&fds) == 0)
+        let readEnd = fds[0]
+        let marker = "capture-end-\(UInt64.random(in: 0...UInt64.max))\n"
+        let collected = Mutex<[UInt8]>([])
+        let sawMarker = DispatchSemaphore(value: 0)
+        Thread {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            var signalled = false
+            while true {
+                let count = read(readEnd, &buffer, buffer.count)
+                if count <= 0 { break }
+                if signalled { continue }  // late writers: drained, not kept
+                let hasMarker = collected.withLock { all in
+                    all.append(contentsOf: buffer[0..<count])
+                    return String(decoding: all, as: UTF8.self).contains(marker)
+                }
+                if hasMarker {
+                    signalled = true
+                    sawMarker.signal()
+                }
+            }
+            close(readEnd)
+            if !signalled { sawMarker.signal() }
+        }.start()
         fflush(nil)
         let saved = dup(2)
         dup2(fds[1], 2)
+        close(fds[1])
         var failure: (any Error)?
         do { try body() } catch { failure = error }
         fflush(nil)
+        _ = Array(marker.utf8).withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+        let complete = sawMarker.wait(timeout: .now() + 30) == .success
         dup2(saved, 2)
         close(saved)
-        close(fds[1])
-        var collected: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = read(fds[0], &buffer, buffer.count)
-            if count <= 0 { break }
-            collected.append(contentsOf: buffer[0..<count])
-        }
-        close(fds[0])
         if let failure { throw failure }
-        return String(decoding: collected, as: UTF8.self)
+        try #require(complete, "the captured standard error never showed the end marker")
+        let text = String(decoding: collected.withLock { $0 }, as: UTF8.self)
+        return String(text[..<(text.range(of: marker)?.lowerBound ?? text.endIndex)])
     }
 }

@@ -22,7 +22,9 @@ import Testing
     /// A burst of requests reaches a listener as two NOTIFYs: the one started by the first request
     /// and the one for those made while it was in flight.
     @Test func aBurstOfRequestsArrivesAsTwoNotifications() async throws {
-        try await withPool { pool, connectionString in
+        // One connection, held while the burst is requested: the first send is in flight (waiting for
+        // it) during the whole burst, however the threads are scheduled.
+        try await withPool(poolSize: 1, acquireTimeout: .seconds(60)) { pool, connectionString in
             let stream = postgresNotifications(
                 configuration: PostgresConfiguration(connectionString: connectionString, applicationName: "hf-hints"),
                 channels: ["hints"], logger: TestDatabase.silentLogger)
@@ -36,7 +38,9 @@ import Testing
             }
             try #require(listening)
             let hints = PostgresHints(pool: pool, channel: "hints", logger: TestDatabase.silentLogger)
-            for _ in 0..<50 { hints.notify("clusters") }
+            try await pool.withConnection { _ in
+                for _ in 0..<50 { hints.notify("clusters") }
+            }
             let count = { events.all.filter { $0 == .notification(channel: "hints", payload: "clusters") }.count }
             #expect(try await eventually { count() == 2 })
             hints.notify("clusters")

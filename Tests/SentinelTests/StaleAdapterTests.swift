@@ -13,23 +13,23 @@ struct StaleAdapterTests {
     @Test func silentAdapterOpensOneEpisodeAndRecovers() async throws {
         _ = TestMetrics.registry  // metrics recorded before the backend is bootstrapped would be lost
         // Gauges are process-wide: an adapter name no other test uses keeps their labels to this test.
-        try await SentinelHarness.run(clusterAdapters: ["validation", "dns-probe"]) { h in
+        try await SentinelHarness.run(clusterAdapters: ["live-probe", "dns-probe"]) { h in
             let engine = h.engine()
             let monitor = StaleAdapterMonitor(engine: engine)
             var clusters: [Cluster] = []
             for index in 0..<3 {
                 let cluster = try await h.createCluster("stale-\(index)")
-                try await h.report(cluster.id, adapter: "validation", generation: 1)
+                try await h.report(cluster.id, adapter: "live-probe", generation: 1)
                 clusters.append(cluster)
             }
             let fresh = try await monitor.check(.clusters)
             #expect(fresh.stale.isEmpty)
-            // dns-probe never reported; validation reports keep coming. After stale_adapter_after (1200 s):
+            // dns-probe never reported; live-probe reports keep coming. After stale_adapter_after (1200 s):
             h.clock.advance(by: .seconds(1300))
-            for cluster in clusters { try await h.report(cluster.id, adapter: "validation", generation: 1) }
-            // validation's reports carry the real clock; move them into the simulated present.
+            for cluster in clusters { try await h.report(cluster.id, adapter: "live-probe", generation: 1) }
+            // live-probe's reports carry the real clock; move them into the simulated present.
             _ = try await h.pool.query(
-                "UPDATE sentinel_adapter_liveness SET last_report_time = $1::timestamptz WHERE adapter = 'validation'",
+                "UPDATE sentinel_adapter_liveness SET last_report_time = $1::timestamptz WHERE adapter = 'live-probe'",
                 [h.clock.now().rfc3339])
             let first = try await monitor.check(.clusters)
             #expect(first.stale.map(\.adapter) == ["dns-probe"])
@@ -37,7 +37,7 @@ struct StaleAdapterTests {
             #expect(Set(first.stale.first?.sampleIDs ?? []) == Set(clusters.map(\.id)))
             #expect(first.opened.map(\.adapter) == ["dns-probe"])
             #expect(TestMetrics.value(#"hyperfleet_sentinel_stale_adapters{resource_type="clusters",adapter="dns-probe"}"#) == 3)
-            #expect(TestMetrics.value(#"hyperfleet_sentinel_stale_adapters{resource_type="clusters",adapter="validation"}"#) == 0)
+            #expect(TestMetrics.value(#"hyperfleet_sentinel_stale_adapters{resource_type="clusters",adapter="live-probe"}"#) == 0)
             #expect((TestMetrics.value(#"hyperfleet_sentinel_adapter_report_age_seconds{resource_type="clusters",adapter="dns-probe"}"#) ?? 0) >= 1300)
             // The same episode is not announced again, by this replica or another.
             #expect(try await monitor.check(.clusters).opened.isEmpty)
