@@ -19,6 +19,7 @@
 # Environment (defaults in brackets):
 #   BENCH_DURATION [15] BENCH_WARMUP [3] BENCH_ROUNDS [3] BENCH_CONNECTIONS [16] BENCH_THREADS [2]
 #   BENCH_CLUSTERS [10000] BENCH_KEEP [0]
+#   BENCH_VARIANTS [before off on, or off on without HYPERFLEET_BIN_BEFORE]: a subset, e.g. "before off"
 #   HYPERFLEET_BIN [this checkout's release binary], HYPERFLEET_BIN_BEFORE [unset]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,6 +41,15 @@ BEFORE=${HYPERFLEET_BIN_BEFORE:-}
 if [ -n "$BEFORE" ] && [ ! -x "$BEFORE" ]; then echo "HYPERFLEET_BIN_BEFORE=$BEFORE is not an executable" >&2; exit 1; fi
 VARIANTS="off on"
 [ -n "$BEFORE" ] && VARIANTS="before off on"
+VARIANTS=${BENCH_VARIANTS:-$VARIANTS}
+for variant in $VARIANTS; do
+    case "$variant" in
+        before) [ -n "$BEFORE" ] || { echo "BENCH_VARIANTS names before, but HYPERFLEET_BIN_BEFORE is unset" >&2; exit 1; } ;;
+        off | on) ;;
+        *) echo "BENCH_VARIANTS: unknown variant '$variant' (before, off, on)" >&2; exit 1 ;;
+    esac
+done
+[[ " $VARIANTS " == *" off "* ]] || { echo "BENCH_VARIANTS must include off (the others are compared with it)" >&2; exit 1; }
 
 bench_tools
 
