@@ -34,8 +34,9 @@ run_swift_tests() {
         sleep 2
     done
     if [ -n "$stopped" ]; then
-        # SwiftPM starts the test bundle in a process group of its own, so every descendant is named:
-        # frozen first (nothing new is started), then killed; a crashed bundle no longer heeds SIGTERM.
+        # Killing the process group is not enough (Foundation's Process starts every child in a group of
+        # its own, and the test bundle was seen to survive it), so every descendant is named: frozen
+        # first (nothing new is started), then killed; a crashed bundle no longer heeds SIGTERM.
         local tree
         tree=$(process_tree "$pid")
         # shellcheck disable=SC2086
