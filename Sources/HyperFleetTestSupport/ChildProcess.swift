@@ -96,15 +96,6 @@ public final class ChildProcess: @unchecked Sendable {
         return exit
     }
 
-    /// SIGTERM, then SIGKILL if it has not ended within `grace`; returns how it ended.
-    @discardableResult
-    public func stop(grace: Duration = .seconds(30)) async -> Exit {
-        send(SIGTERM)
-        if let exit = await waitForExit(within: grace) { return exit }
-        send(SIGKILL)
-        return await waitForExit()
-    }
-
     /// Runs `executable` to its end with its output in files (a pipe that nobody drains can stall a
     /// child); returns how it ended, its standard output and its standard error.
     public static func output(
