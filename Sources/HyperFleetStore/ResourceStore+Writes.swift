@@ -33,7 +33,8 @@ extension ResourceStore {
     public func patch(_ target: ResourceTarget, _ patch: ResourcePatch, by actor: String, now: Timestamp = .now()) async throws -> ResourceRecordView {
         try await traced("patch", target) { span in
             let (view, changed) = try await writeTransaction(in: span) { connection in
-                let record = try await lock(target, on: connection)
+                // The status rows come with the lock (one round trip); a PATCH that changes nothing ignores them.
+                let (record, rows) = try await lockWithStatusRows(target, on: connection)
                 if record.deletedTime != nil {
                     throw StoreError.conflict("\(target.type.noun) '\(target.id)' is being deleted and cannot be changed")
                 }
@@ -45,16 +46,16 @@ extension ResourceStore {
                 updated.generation += 1
                 updated.updatedTime = now
                 updated.updatedBy = actor
-                updated.status = aggregate(updated, rows: try await statusRows(target, on: connection), now: now)
-                // The user's change and the status it leads to: one row version.
+                updated.status = aggregate(updated, rows: rows, now: now)
+                // The user's change and the status it leads to: one row version, sent with the COMMIT.
                 let labels = JSONValue.object(patched.labels.mapValues { .string($0) }).serialized()
-                _ = try await connection.queryPrepared(
+                _ = try await connection.queriesThenCommit([PipelinedStatement(
                     """
                     UPDATE \(target.type.table) SET spec = $2::jsonb, labels = $3::jsonb, generation = $4::bigint,
                     updated_time = $5::timestamptz, updated_by = $6, \(Self.statusAssignments(firstParameter: 7)) WHERE id = $1
                     """,
                     [target.id, JSONValue.object(patched.spec).serialized(), labels, String(updated.generation), now.rfc3339, actor]
-                        + Self.statusUpdateParameters(updated.status))
+                        + Self.statusUpdateParameters(updated.status), prepared: true)])
                 return (ResourceRecordView(updated), ChangedTypes(target.type, phaseChanged: updated.status.phase != record.status.phase))
             }
             announce(changed)
@@ -65,14 +66,15 @@ extension ResourceStore {
     // MARK: Status reports
 
     /// Stores an adapter's report and re-aggregates the resource's status in the same transaction,
-    /// holding the resource's row lock (parent cluster first for nodepools). Four statements: the lock,
-    /// the status rows with the required adapters, the upsert together with the status update, COMMIT.
+    /// holding the resource's row lock (parent cluster first for nodepools). Two round trips: BEGIN, the
+    /// lock and the status rows with the required adapters; then the upsert together with the status
+    /// update, and COMMIT (pipeline mode).
     public func upsertStatus(_ target: ResourceTarget, _ report: StatusReport, now: Timestamp = .now()) async throws -> AdapterStatus {
         try await traced("upsertStatus", target) { span in
             span?.attributes[StoreSpanAttribute.adapter] = report.adapter
             let (stored, changed) = try await writeTransaction(in: span) { connection in
-                let record = try await lock(target, on: connection)
-                var rows = try await statusRows(target, on: connection)
+                let (record, storedRows) = try await lockWithStatusRows(target, on: connection)
+                var rows = storedRows
                 let existingIndex = rows.records.firstIndex { $0.status.adapter == report.adapter }
                 if let existingIndex {
                     let existing = rows.records[existingIndex]
@@ -109,8 +111,14 @@ extension ResourceStore {
                     sql = "WITH upsert AS (\(sql) RETURNING 1) " + Self.statusUpdateSQL(target.type, firstParameter: parameters.count + 1)
                     parameters += Self.statusUpdateParameters(status)
                 }
-                _ = try await connection.queryPrepared(sql, parameters)
-                try await finalizeIfComplete(record, target: target, rows: rows, on: connection)
+                let write = PipelinedStatement(sql, parameters, prepared: true)
+                if record.deletedTime == nil {
+                    // Nothing to finalize: the write goes out with the COMMIT.
+                    _ = try await connection.queriesThenCommit([write])
+                } else {
+                    _ = try await connection.queries([write])
+                    try await finalizeIfComplete(record, target: target, rows: rows, on: connection)
+                }
                 return (merged, ChangedTypes(target.type, phaseChanged: status.phase != record.status.phase))
             }
             announce(changed)
@@ -145,33 +153,66 @@ extension ResourceStore {
 
     /// Locks the resource's row (a nodepool's cluster first) and returns it; 404 if absent.
     func lock(_ target: ResourceTarget, on connection: PostgresConnection) async throws -> ResourceRecord {
+        try lockedRecord(target, try await connection.queries(lockStatements(target)))
+    }
+
+    /// `lock` and `statusRows` in one round trip (the rows are read once the lock is held: the server
+    /// runs the statements of a pipeline in order).
+    func lockWithStatusRows(_ target: ResourceTarget, on connection: PostgresConnection) async throws -> (ResourceRecord, StatusRows) {
+        let locking = lockStatements(target)
+        let results = try await connection.queries(locking + [statusRowsStatement(target)])
+        return (try lockedRecord(target, Array(results.prefix(locking.count))), try statusRows(from: results[locking.count]))
+    }
+
+    /// The statements of `lock`: the parent cluster `FOR SHARE` (nodepools), then the row `FOR UPDATE`.
+    private func lockStatements(_ target: ResourceTarget) -> [PipelinedStatement] {
+        var statements: [PipelinedStatement] = []
         if let clusterID = target.clusterID {
-            let parent = try await connection.queryPrepared("SELECT 1 FROM clusters WHERE id = $1 FOR SHARE", [clusterID])
-            if parent.isEmpty { throw notFound(.nodepools, id: target.id, clusterID: clusterID) }
+            statements.append(PipelinedStatement("SELECT 1 FROM clusters WHERE id = $1 FOR SHARE", [clusterID], prepared: true))
         }
-        return try await existing(target, on: connection, lockClause: " FOR UPDATE")
+        statements.append(existingStatement(target, lockClause: " FOR UPDATE"))
+        return statements
+    }
+
+    /// The locked record from the results of `lockStatements`; 404 when the parent or the row is absent.
+    private func lockedRecord(_ target: ResourceTarget, _ results: [PostgresResult]) throws -> ResourceRecord {
+        if let clusterID = target.clusterID, results.first?.isEmpty ?? true {
+            throw notFound(.nodepools, id: target.id, clusterID: clusterID)
+        }
+        guard let row = results.last?.first else { throw notFound(target.type, id: target.id, clusterID: target.clusterID) }
+        return try ResourceRecord(row: row)
     }
 
     private func existing(_ target: ResourceTarget, on connection: PostgresConnection, lockClause: String) async throws -> ResourceRecord {
+        let statement = existingStatement(target, lockClause: lockClause)
+        guard let row = try await connection.queryPrepared(statement.sql, statement.parameters).first else {
+            throw notFound(target.type, id: target.id, clusterID: target.clusterID)
+        }
+        return try ResourceRecord(row: row)
+    }
+
+    private func existingStatement(_ target: ResourceTarget, lockClause: String) -> PipelinedStatement {
         var sql = "SELECT \(target.type.selectColumns) FROM \(target.type.table) WHERE id = $1"
         var parameters: [String?] = [target.id]
         if let clusterID = target.clusterID {
             sql += " AND cluster_id = $2"
             parameters.append(clusterID)
         }
-        guard let row = try await connection.queryPrepared(sql + lockClause, parameters).first else {
-            throw notFound(target.type, id: target.id, clusterID: target.clusterID)
-        }
-        return try ResourceRecord(row: row)
+        return PipelinedStatement(sql + lockClause, parameters, prepared: true)
     }
 
     /// The resource's adapter status rows and its type's required adapters, in one statement.
-    /// Not a prepared statement, unlike the lock and the write (their rows are found by primary key or
-    /// conflict arbiter): a generic plan made while `cluster_statuses` was empty kept a sequential scan
-    /// as the table grew (31 buffers and 195 us per call in the write benchmark's first run, against 2
-    /// buffers and 16 us unprepared; benchmarks/README.md, "The write path").
     func statusRows(_ target: ResourceTarget, on connection: PostgresConnection) async throws -> StatusRows {
-        let result = try await connection.query(
+        let statement = statusRowsStatement(target)
+        return try statusRows(from: try await connection.query(statement.sql, statement.parameters))
+    }
+
+    /// The statement of `statusRows`. Not a prepared statement, unlike the lock and the write (their
+    /// rows are found by primary key or conflict arbiter): a generic plan made while `cluster_statuses`
+    /// was empty kept a sequential scan as the table grew (31 buffers and 195 us per call in the write
+    /// benchmark's first run, against 2 buffers and 16 us unprepared; benchmarks/README.md, "The write path").
+    private func statusRowsStatement(_ target: ResourceTarget) -> PipelinedStatement {
+        PipelinedStatement(
             """
             SELECT r.required, \(StatusRecord.selectColumns)
             FROM (SELECT coalesce(string_agg(adapter, ',' ORDER BY adapter), '') AS required
@@ -179,6 +220,9 @@ extension ResourceStore {
             LEFT JOIN \(target.type.statusTable) s ON s.\(target.type.statusForeignKey) = $1
             """,
             [target.id, target.type.rawValue])
+    }
+
+    private func statusRows(from result: PostgresResult) throws -> StatusRows {
         let required = try result.first.map { try $0.text("required") } ?? ""
         return StatusRows(
             records: try result.filter { $0["adapter"] != nil }.map(StatusRecord.init(row:)),

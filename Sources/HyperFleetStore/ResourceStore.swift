@@ -35,6 +35,7 @@ public struct ResourceStore: Sendable {
     public func createCluster(_ request: ResourceCreate, by actor: String, now: Timestamp = .now()) async throws -> Cluster {
         try await traced("createCluster", .clusters) { span in
             let cluster = try await writeTransaction(in: span) { connection in
+                // One round trip: BEGIN, the insert, COMMIT.
                 try await insert(.clusters, request, clusterID: nil, by: actor, now: now, on: connection).cluster
             }
             span?.attributes[StoreSpanAttribute.resourceID] = cluster.id
@@ -60,6 +61,7 @@ public struct ResourceStore: Sendable {
         }
     }
 
+    /// Inserts the resource as its transaction's last statement: sent together with the COMMIT.
     private func insert(
         _ type: ResourceType, _ request: ResourceCreate, clusterID: String?, by actor: String, now: Timestamp,
         on connection: PostgresConnection
@@ -75,8 +77,9 @@ public struct ResourceStore: Sendable {
             parameters.append(clusterID)
         }
         do {
-            let result = try await connection.queryPrepared(
-                "INSERT INTO \(type.table) (\(columns)) VALUES (\(values)) RETURNING \(type.selectColumns)", parameters)
+            let statement = PipelinedStatement(
+                "INSERT INTO \(type.table) (\(columns)) VALUES (\(values)) RETURNING \(type.selectColumns)", parameters, prepared: true)
+            let result = try await connection.queriesThenCommit([statement])[0]
             guard let row = result.first else { throw StoreError.corrupt("insert returned no row") }
             return try ResourceRecord(row: row)
         } catch let error as PostgresError where error.isUniqueViolation {

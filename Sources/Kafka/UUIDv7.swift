@@ -27,18 +27,29 @@ public enum UUIDv7 {
             return (milliseconds, counter)
         }
 
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> (40 - 8 * UInt64(index))) }
-        bytes[6] = 0x70 | UInt8(counter >> 8)  // version 7 + high counter bits
-        bytes[7] = UInt8(truncatingIfNeeded: counter)
-        let tail = random.next() as UInt64
-        for index in 8..<16 { bytes[index] = UInt8(truncatingIfNeeded: tail >> (8 * UInt64(15 - index))) }
-        bytes[8] = 0x80 | (bytes[8] & 0x3F)  // RFC 4122/9562 variant 10
+        let high = (milliseconds << 16) | 0x7000 | UInt64(counter & 0xFFF)  // 48-bit time, version 7, 12-bit counter
+        let low = ((random.next() as UInt64) & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000  // variant 10, 62 random bits
+        return format(high: high, low: low)
+    }
 
-        let hex = bytes.map { byte in
-            let digits = String(byte, radix: 16)
-            return digits.count == 1 ? "0" + digits : digits
+    /// `high` and `low` as 32 lowercase hex digits in the 8-4-4-4-12 layout, written into one buffer.
+    static func format(high: UInt64, low: UInt64) -> String {
+        let digits: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: 36) { buffer in
+            digits.withUTF8Buffer { hex in
+                var position = 0
+                for nibble in 0..<32 {
+                    if nibble == 8 || nibble == 12 || nibble == 16 || nibble == 20 {
+                        buffer[position] = UInt8(ascii: "-")
+                        position += 1
+                    }
+                    let word = nibble < 16 ? high : low
+                    let shift = UInt64(60 - 4 * (nibble % 16))
+                    buffer[position] = hex[Int((word >> shift) & 0xF)]
+                    position += 1
+                }
+                return position
+            }
         }
-        return [0..<4, 4..<6, 6..<8, 8..<10, 10..<16].map { hex[$0].joined() }.joined(separator: "-")
     }
 }

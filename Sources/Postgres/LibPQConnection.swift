@@ -8,6 +8,20 @@ import Musl
 import Darwin
 #endif
 
+/// One statement of `LibPQConnection.pipeline`: text parameters, nil is SQL NULL; `prepared` as in
+/// `query(_:_:prepared:)`.
+public struct PipelinedStatement: Sendable {
+    public var sql: String
+    public var parameters: [String?]
+    public var prepared: Bool
+
+    public init(_ sql: String, _ parameters: [String?] = [], prepared: Bool = false) {
+        self.sql = sql
+        self.parameters = parameters
+        self.prepared = prepared
+    }
+}
+
 /// The only owner of libpq session pointers (`PGconn*`, `PGresult*`, `PGcancel*`).
 ///
 /// Every method except `requestCancel()` must be called by one thread at a time: the pool lends an
@@ -94,6 +108,109 @@ final class LibPQConnection: @unchecked Sendable {
             PQexecPrepared(handle, statement.name, Int32(pointers.count), pointers, nil, nil, 0), layout: statement.layout)
         if statement.layout == nil { preparedStatements[sql]?.layout = result.layout }
         return result
+    }
+
+    /// Runs `statements` in order in one round trip (libpq pipeline mode: every statement is sent,
+    /// then one Sync, then every result is read), and returns their results. The server runs them one
+    /// after another exactly as if they were sent apart; the first that fails makes the server skip
+    /// the rest (they report "aborted"), and its error is thrown once every result up to the Sync is
+    /// read, leaving the session ready for the next command (inside a transaction, a failed one).
+    /// Blocking mode is safe here: the server answers each statement with a few small messages while
+    /// the client is still sending, far less than a socket's buffers hold.
+    func pipeline(_ statements: [PipelinedStatement]) throws -> [PostgresResult] {
+        try ensureOpen()
+        guard PQenterPipelineMode(handle) == 1 else { throw connectionLost("could not enter pipeline mode: \(lastErrorMessage)") }
+        // What each result read back belongs to, in the order sent.
+        enum Expected {
+            case prepare(sql: String, statement: PreparedStatement)
+            case statement(index: Int, prepared: Bool)
+        }
+        var expected: [Expected] = []
+        var sendFailure: PostgresError?
+        // Prepared in this pipeline, recorded once the server confirms.
+        var preparing: [String: PreparedStatement] = [:]
+        send: for (index, statement) in statements.enumerated() {
+            let copies = statement.parameters.map { value in value.flatMap { strdup($0) } }
+            defer { copies.forEach { free($0) } }
+            let pointers: [UnsafePointer<CChar>?] = copies.map { $0.map { UnsafePointer($0) } }
+            let count = Int32(pointers.count)
+            let sent: Int32
+            if statement.prepared {
+                let known: PreparedStatement
+                if let existing = preparedStatements[statement.sql] ?? preparing[statement.sql] {
+                    known = existing
+                } else {
+                    known = PreparedStatement(name: "hf_\(preparedStatements.count + preparing.count + 1)")
+                    guard PQsendPrepare(handle, known.name, statement.sql, count, nil) == 1 else {
+                        sendFailure = connectionLost(lastErrorMessage)
+                        break send
+                    }
+                    preparing[statement.sql] = known
+                    expected.append(.prepare(sql: statement.sql, statement: known))
+                }
+                sent = PQsendQueryPrepared(handle, known.name, count, pointers, nil, nil, 0)
+            } else {
+                sent = PQsendQueryParams(handle, statement.sql, count, nil, pointers, nil, nil, 0)
+            }
+            guard sent == 1 else {
+                sendFailure = connectionLost(lastErrorMessage)
+                break send
+            }
+            expected.append(.statement(index: index, prepared: statement.prepared))
+        }
+        if sendFailure == nil, PQpipelineSync(handle) != 1 { sendFailure = connectionLost(lastErrorMessage) }
+        if let sendFailure {
+            // Nothing reached the server in a usable state: the session is not reused.
+            close()
+            throw sendFailure
+        }
+        var results = [PostgresResult?](repeating: nil, count: statements.count)
+        var firstError: PostgresError?
+        for item in expected {
+            // One statement's result, then NULL.
+            guard let result = PQgetResult(handle) else {
+                close()
+                throw connectionLost(lastErrorMessage)
+            }
+            while let extra = PQgetResult(handle) { PQclear(extra) }
+            let status = PQresultStatus(result)
+            switch item {
+            case .prepare(let sql, let statement):
+                if status == PGRES_COMMAND_OK { preparedStatements[sql] = statement }
+                if status == PGRES_PIPELINE_ABORTED {
+                    PQclear(result)
+                } else {
+                    do { _ = try consume(result) } catch let error as PostgresError { firstError = firstError ?? error }
+                }
+            case .statement(let index, let prepared):
+                if status == PGRES_PIPELINE_ABORTED {
+                    PQclear(result)
+                    continue
+                }
+                do {
+                    let sql = statements[index].sql
+                    let layout = prepared ? preparedStatements[sql]?.layout : nil
+                    let read = try consume(result, layout: layout)
+                    if prepared, layout == nil { preparedStatements[sql]?.layout = read.layout }
+                    results[index] = read
+                } catch let error as PostgresError {
+                    firstError = firstError ?? error
+                }
+            }
+        }
+        // The Sync's result ends the pipeline.
+        guard let sync = PQgetResult(handle) else {
+            close()
+            throw connectionLost(lastErrorMessage)
+        }
+        let syncStatus = PQresultStatus(sync)
+        PQclear(sync)
+        guard syncStatus == PGRES_PIPELINE_SYNC, PQexitPipelineMode(handle) == 1 else {
+            close()
+            throw connectionLost("pipeline ended out of step: \(lastErrorMessage)")
+        }
+        if let firstError { throw firstError }
+        return results.map { $0 ?? PostgresResult(layout: ColumnLayout(names: []), rowValues: [], affectedRows: 0) }
     }
 
     /// The session's statement for `sql`, prepared on first use.

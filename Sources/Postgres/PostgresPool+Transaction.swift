@@ -4,8 +4,10 @@ extension PostgresPool {
 
     /// BEGIN; body; COMMIT — ROLLBACK on any thrown error. Retries the whole body up to 3 times on
     /// serialization failure (40001) and deadlock (40P01). `settingLocally` are set with
-    /// `set_config(name, value, true)` for this transaction only, sent together with BEGIN (no round trip
-    /// of their own); the statements and triggers of the body read them with `current_setting`.
+    /// `set_config(name, value, true)` for this transaction only; the statements and triggers of the
+    /// body read them with `current_setting`. BEGIN and the settings go out in the same round trip as
+    /// the body's first statement (pipeline mode), and the body may send its last statements with the
+    /// COMMIT (`PostgresConnection.queriesThenCommit`): a transaction of one statement is one round trip.
     public func withTransaction<T: Sendable>(
         settingLocally settings: [(name: String, value: String)] = [], _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
@@ -25,21 +27,21 @@ extension PostgresPool {
     private func runTransaction<T: Sendable>(
         on connection: PostgresConnection, settings: [(name: String, value: String)], _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
-        do {
-            try await connection.begin(settingLocally: settings)
-        } catch {
-            // BEGIN went through but a setting did not: leave no transaction open behind.
-            if connection.raw.isInTransaction { try? await connection.execute("ROLLBACK") }
-            throw error
-        }
+        // BEGIN goes out with the body's first statement (one round trip fewer).
+        connection.deferBegin(settingLocally: settings)
         let value: T
         do {
             value = try await body(connection)
         } catch {
+            _ = connection.takePendingBegin()
             // If the rollback itself fails the session stays mid-transaction and the pool discards it.
             if connection.raw.isInTransaction { try? await connection.execute("ROLLBACK") }
             throw error
         }
+        // The body ran no statement: no transaction was opened.
+        if connection.takePendingBegin() != nil { return value }
+        // The body's last statements went out with the COMMIT (`queriesThenCommit`).
+        if connection.hasCommitted { return value }
         if connection.raw.isInFailedTransaction {
             // COMMIT would silently roll back; make the lost work visible instead.
             try? await connection.execute("ROLLBACK")

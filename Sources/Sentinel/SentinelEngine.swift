@@ -47,7 +47,7 @@ package struct PendingPublish: Sendable {
 }
 
 /// What `plan` found, with what only a traced look needs.
-private struct Plan {
+private struct Plan: Sendable {
     var pending: [PendingPublish]
     var result: LookResult
     /// Change rows taken (a resource may have several).
@@ -68,6 +68,8 @@ public struct LookResult: Sendable, Equatable {
     public var failed = 0
     /// True when a batch limit was hit and more work may be waiting.
     public var moreWaiting = false
+    /// How many looks these figures sum (`drain` sums several).
+    public var looks = 1
 }
 
 /// The Sentinel's work for one resource type: find what changed or fell due, decide, claim,
@@ -114,39 +116,89 @@ public final class SentinelEngine: Sendable {
     /// One look at `type`: decide and claim in one transaction, then publish and record.
     @discardableResult
     public func look(_ type: WatchedType) async throws -> LookResult {
-        let started = ContinuousClock.now
-        guard let tracer else {
-            let (pending, result) = try await plan(type)
-            var outcome = result
-            if !pending.isEmpty {
-                let (published, failed) = try await publish(type, pending)
-                outcome.published = published
-                outcome.failed = failed
+        try await finish(type, try await begin(type))
+    }
+
+    /// Looks at `type` until a look finds nothing more waiting or `keepGoing` answers false, with
+    /// the next look's plan (find, decide, claim: PostgreSQL's work) made while the previous look's
+    /// events are published and recorded (Kafka's and the record's), so that neither waits for the
+    /// other. At most one look is in flight while the next one plans: two batches in memory at most.
+    /// The plan cannot take what the look in flight holds: its records are claimed (committed before
+    /// it publishes), and claimed records are skipped; a change to one of them is queued again and
+    /// served once the claim is released. Every planned look is finished before this returns or throws
+    /// (its events published and recorded, or its claims released), so a graceful stop loses nothing.
+    /// Returns the sums over the looks made.
+    @discardableResult
+    public func drain(_ type: WatchedType, while keepGoing: @Sendable () -> Bool = { true }) async throws -> LookResult {
+        var total = LookResult(looks: 0)
+        var planned: PlannedLook? = try await begin(type)
+        while let current = planned {
+            async let finished = finish(type, current)
+            planned = nil
+            var planError: (any Error)?
+            if current.result.moreWaiting, keepGoing() {
+                do { planned = try await begin(type) } catch { planError = error }
             }
-            metrics.recordLook(type, outcome, duration: ContinuousClock.now - started, at: clock.now())
-            return outcome
+            let outcome: LookResult
+            do {
+                outcome = try await finished
+            } catch {
+                // The next look's claims are committed: publish it rather than leave them to expire.
+                if let planned { _ = try? await finish(type, planned) }
+                throw error
+            }
+            total.changed += outcome.changed
+            total.due += outcome.due
+            total.published += outcome.published
+            total.failed += outcome.failed
+            total.looks += 1
+            total.moreWaiting = outcome.moreWaiting
+            if let planError { throw planError }
         }
+        return total
+    }
+
+    /// A look whose plan is committed (its publishes claimed) and whose events are not yet sent.
+    private struct PlannedLook: Sendable {
+        var plan: Plan
+        /// The look's span (tracing on and work found).
+        var span: (any Span)?
+        var started: ContinuousClock.Instant
+        var result: LookResult { plan.result }
+    }
+
+    /// The first half of a look: find, decide and claim in one transaction.
+    private func begin(_ type: WatchedType) async throws -> PlannedLook {
+        let started = ContinuousClock.now
+        guard let tracer else { return PlannedLook(plan: try await makePlan(type), span: nil, started: started) }
         let startedAt = DefaultTracerClock.now
         let plan = try await makePlan(type)
-        var outcome = plan.result
         // An idle poll makes no span: the span starts (back-dated to the look's start) once there is work.
-        let span = outcome.changed > 0 || outcome.due > 0 ? lookSpan(tracer, type, plan, startedAt: startedAt) : nil
+        let span = plan.result.changed > 0 || plan.result.due > 0 ? lookSpan(tracer, type, plan, startedAt: startedAt) : nil
+        return PlannedLook(plan: plan, span: span, started: started)
+    }
+
+    /// The second half: publish what was claimed, record it, and account for the look.
+    private func finish(_ type: WatchedType, _ look: PlannedLook) async throws -> LookResult {
+        var outcome = look.result
         do {
-            if !plan.pending.isEmpty {
-                let (published, failed) = try await publish(type, plan.pending)
+            if !look.plan.pending.isEmpty {
+                let (published, failed) = try await publish(type, look.plan.pending)
                 outcome.published = published
                 outcome.failed = failed
             }
         } catch {
-            span?.recordError(error)
-            span?.setStatus(.init(code: .error))
-            span?.end()
+            look.span?.recordError(error)
+            look.span?.setStatus(.init(code: .error))
+            look.span?.end()
             throw error
         }
-        span?.attributes[SentinelSpans.Attribute.eventsPublished] = outcome.published
-        span?.attributes[SentinelSpans.Attribute.eventsFailed] = outcome.failed
-        span?.end()
-        metrics.recordLook(type, outcome, duration: ContinuousClock.now - started, at: clock.now())
+        if let span = look.span {
+            span.attributes[SentinelSpans.Attribute.eventsPublished] = outcome.published
+            span.attributes[SentinelSpans.Attribute.eventsFailed] = outcome.failed
+            span.end()
+        }
+        metrics.recordLook(type, outcome, duration: ContinuousClock.now - look.started, at: clock.now())
         return outcome
     }
 
@@ -304,9 +356,7 @@ public final class SentinelEngine: Sendable {
             }
         }
         if !writes.isEmpty {
-            try await store.pool.withTransaction { connection in
-                try await store.write(type, writes, actor: replicaID, at: acknowledgedAt, on: connection)
-            }
+            try await store.write(type, writes, actor: replicaID, at: acknowledgedAt)
         }
         if !failedIDs.isEmpty {
             metrics.publishFailures(type, failedIDs.count)
@@ -316,6 +366,13 @@ public final class SentinelEngine: Sendable {
             _ = retryDelay(type, failed: false)
         }
         return (writes.count, failedIDs.count)
+    }
+
+    /// The message this engine publishes for a due cluster `id` (the ready-stale rule, binary or structured as
+    /// configured): what the benchmark's bare producer sends, so that both send the same bytes.
+    package func reconcileMessage(forCluster id: String, generation: Int64, at time: Date) -> KafkaMessage {
+        let observation = ResourceObservation(id: id, kind: .cluster, generation: generation, createdTime: Timestamp(date: time), phase: .ready)
+        return events.reconcile(.clusters, state: ResourceState(observation: observation), reason: .readyStale, at: time).message
     }
 
     /// The producer span of one event: a child of the change's stored trace context, or (time-driven, or

@@ -142,10 +142,7 @@ public struct SentinelService: Service {
             while !stopping.load(ordering: .relaxed) {
                 do {
                     for type in types {
-                        var result = try await engine.look(type)
-                        while result.moreWaiting, !stopping.load(ordering: .relaxed) {
-                            result = try await engine.look(type)
-                        }
+                        try await engine.drain(type, while: { !stopping.load(ordering: .relaxed) })
                     }
                     failures = 0
                 } catch {

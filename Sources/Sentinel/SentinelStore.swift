@@ -128,9 +128,10 @@ struct SentinelStore: Sendable {
     /// resource row and cost about a tenth of the throughput benchmark): an entry written while the
     /// resource's hard DELETE commits can outlive it, unseen (reads go through the resource), until the
     /// retention trims it.
-    func write(_ type: WatchedType, _ writes: [RecordWrite], actor: String, at decidedAt: Timestamp, on connection: PostgresConnection) async throws {
+    /// One statement, so atomic on its own (no transaction block, one round trip).
+    func write(_ type: WatchedType, _ writes: [RecordWrite], actor: String, at decidedAt: Timestamp) async throws {
         guard !writes.isEmpty else { return }
-        _ = try await connection.query(
+        _ = try await pool.query(
             """
             WITH w AS MATERIALIZED (
                 SELECT * FROM unnest($2::text[], $3::bigint[], $4::timestamptz[], $5::text[], $6::int[], $7::text[], $8::timestamptz[],

@@ -112,17 +112,23 @@ struct SentinelBenchCommand: AsyncParsableCommand {
             }
         }
         if parts.contains(.throughput) {
-            let runs = try await ThroughputBenchmark(
+            let results = try await ThroughputBenchmark(
                 admin: databaseURL, resources: throughputResources, batchSizes: batchSize, runs: throughputRuns, adapters: adapters,
                 statuses: statuses, keep: keepDatabases, logger: logger
             ).run()
             say()
             for size in batchSize {
-                let mine = runs.filter { $0.batchSize == size }
+                let mine = results.runs.filter { $0.batchSize == size }
                 guard let best = mine.max(by: { $0.eventsPerSecond < $1.eventsPerSecond }) else { continue }
                 let all = mine.map { Format.int(Int($0.eventsPerSecond)) }.joined(separator: ", ")
                 summary.append("\(Format.int(throughputResources)) due, batch \(size)".padding(toLength: 33, withPad: " ", startingAt: 0)
                     + "\(all) events/s (best \(Format.ms(best.elapsed.inMilliseconds)) ms); goal >= 5,000/s: \(best.eventsPerSecond >= 5000 ? "met" : "MISSED")")
+                if let alone = results.producerAlone[size] {
+                    let ratio = best.eventsPerSecond / alone
+                    summary.append("  vs the producer alone".padding(toLength: 33, withPad: " ", startingAt: 0)
+                        + "\(Format.int(Int(alone))) messages/s (same events, batch \(size)): \(String(format: "%.1f", ratio * 100)) %; "
+                        + "goal >= 50 %: \(ratio >= 0.5 ? "met" : "MISSED")")
+                }
             }
         }
         if parts.contains(.reaction) {

@@ -53,12 +53,19 @@ import Testing
 
     @Test func aSettingTheServerRefusesFailsTheTransactionAndLeavesTheSessionClean() async throws {
         try await withPool(poolSize: 1) { pool, _ in
-            // A name without a dot is no custom setting: set_config fails after BEGIN went through.
+            _ = try await pool.query("CREATE TABLE t (id int)")
+            // A name without a dot is no custom setting: set_config fails after BEGIN went through, and
+            // the body's statement (sent in the same round trip) does not run.
             await #expect(throws: PostgresError.self) {
-                try await pool.withTransaction(settingLocally: [(name: "nodot", value: "x")]) { _ in }
+                try await pool.withTransaction(settingLocally: [(name: "nodot", value: "x")]) { connection in
+                    _ = try await connection.query("INSERT INTO t VALUES (1)")
+                }
             }
             try await expectOutsideTransaction(pool)
-            #expect(try await pool.query("SELECT 1 AS one").first?.int("one") == 1)
+            #expect(try await pool.query("SELECT count(*) AS n FROM t").first?.int("n") == 0)
+            // A body that sends nothing opens no transaction: nothing reaches the server to refuse.
+            try await pool.withTransaction(settingLocally: [(name: "nodot", value: "x")]) { _ in }
+            try await expectOutsideTransaction(pool)
         }
     }
 }

@@ -5,6 +5,7 @@ import HyperFleetTestSupport
 import Kafka
 @testable import Sentinel
 import SentinelCore
+import Synchronization
 import Testing
 
 @Suite("Sentinel: deciding and publishing")
@@ -140,6 +141,54 @@ struct PublishingTests {
             // Status last updated at t≈0: stale events at ≈600 s, 1200 s, 1800 s, 2400 s -> 3 or 4.
             #expect((3...4).contains(stale.count), "\(stale.count) ready_stale events in 2400 s")
             #expect(events.count - before == stale.count)
+        }
+    }
+}
+
+@Suite("Sentinel: draining in overlapping looks")
+struct DrainTests {
+    /// The next look plans while the previous one publishes: every resource still gets exactly one
+    /// event, and nothing is left claimed.
+    @Test func everyChangedResourceIsPublishedOnceAcrossOverlappingLooks() async throws {
+        try await SentinelHarness.run(configure: { $0.batchSize = 7 }) { h in
+            var ids: Set<String> = []
+            for index in 0..<40 { ids.insert(try await h.createCluster("drain-\(index)").id) }
+            let result = try await h.engine().drain(.clusters)
+            #expect(result.published == 40)
+            #expect(result.failed == 0)
+            #expect(result.looks >= 6, "40 changes in batches of 7")
+            #expect(!result.moreWaiting)
+            let events = try await h.events.waitFor(40)
+            #expect(events.count == 40)
+            #expect(Set(events.compactMap(\.keyString)) == ids)
+            #expect(events.allSatisfy { $0.reason == "created" })
+            #expect(try await h.events.settle() == 40, "no resource published twice")
+            let left = try await h.pool.query(
+                "SELECT count(*) FILTER (WHERE claimed_by IS NOT NULL) AS claimed, count(*) FILTER (WHERE published_reason = 'created') AS created FROM sentinel_records")
+            #expect(try left.first?.int("claimed") == 0)
+            #expect(try left.first?.int("created") == 40)
+            #expect(try await h.pool.query("SELECT count(*) AS n FROM sentinel_changes").first?.int("n") == 0)
+        }
+    }
+
+    /// Told to stop, it plans nothing more but still finishes the look it planned: its events are
+    /// published and recorded, no claim is left to expire; the rest waits for the next drain.
+    @Test func aStopFinishesThePlannedLookAndLeavesNoClaim() async throws {
+        try await SentinelHarness.run(configure: { $0.batchSize = 5 }) { h in
+            for index in 0..<20 { try await h.createCluster("stop-\(index)") }
+            let answers = Mutex(0)
+            let engine = h.engine()
+            // True once: the first look plans the second while it publishes, then no third is planned.
+            let stopped = try await engine.drain(.clusters, while: { answers.withLock { $0 += 1; return $0 == 1 } })
+            #expect(stopped.looks == 2)
+            #expect(stopped.published == 10)
+            #expect(stopped.moreWaiting)
+            try await h.events.waitFor(10)
+            #expect(try await h.pool.query("SELECT count(*) AS n FROM sentinel_records WHERE claimed_by IS NOT NULL").first?.int("n") == 0)
+            let rest = try await engine.drain(.clusters)
+            #expect(rest.published == 10)
+            #expect(try await h.events.waitFor(20).count == 20)
+            #expect(try await h.events.settle() == 20)
         }
     }
 }

@@ -123,10 +123,9 @@ struct SentinelHarness: Sendable {
         _ = try await store.upsertStatus(.cluster(id: clusterID), report)
     }
 
-    /// Runs looks until one finds nothing more to do.
+    /// Runs looks until one finds nothing more to do (the service's loop: `SentinelEngine.drain`).
     func drain(_ engine: SentinelEngine, _ type: WatchedType = .clusters) async throws {
-        var result = try await engine.look(type)
-        while result.moreWaiting { result = try await engine.look(type) }
+        try await engine.drain(type)
     }
 }
 
