@@ -135,4 +135,14 @@ struct WritePathTests {
             #expect(try await changeRows() == 1)
         }
     }
+
+    /// Migration 11 leaves room on the resource tables' pages for HOT status updates (the effect is
+    /// measured in benchmarks/README.md; here, that the setting is there).
+    @Test func theResourceTablesKeepRoomOnTheirPages() async throws {
+        try await APIHarness.run(clusterAdapters: Self.required) { api in
+            let options = try await api.pool.query(
+                "SELECT reloptions::text AS options FROM pg_class WHERE relname IN ('clusters', 'nodepools') AND relkind = 'r' ORDER BY relname")
+            #expect(try options.map { try $0.text("options") } == ["{fillfactor=75}", "{fillfactor=75}"])
+        }
+    }
 }
