@@ -18,7 +18,8 @@
 # `sentinel-bench --serve-mock-kafka`) consuming the change queue: its recorded events/s (from its
 # hyperfleet_sentinel_events_published_total) and the drop of the report rate (goal: at most 25 %).
 # Last, a required-adapter change over every loaded cluster (`hyperfleet migrate` with one adapter more)
-# while one connection posts reports in a loop: the longest report and how long the change took.
+# while one connection posts reports in a loop, then its removal (the original list again) while one
+# connection reports as the removed adapter: each time the longest report and how long the change took.
 # Prints the parameters, the machine and a table; stops everything it started (also on Ctrl-C).
 #
 # Environment (defaults in brackets):
@@ -238,6 +239,29 @@ if [ "$REQUIRED_CHANGE" = 1 ]; then
     max_ok=$(echo "$max_ms <= 1000" | bc)
     REQUIRED_LINE="the change took ${CHANGE_SECONDS%.*} s (now: $required_now); $reqs reports alongside, the slowest ${max_ms} ms
                  (goal: no lock stops reports for more than 1 s: $(goal "$max_ok"))"
+    # And back: `hyperfleet migrate` with the original list removes the adapter again, which deletes its
+    # liveness row on every cluster inside the list's transaction, while one connection reports as the
+    # removed adapter (the reports whose liveness rows that transaction holds).
+    log "required-adapter removal over $CLUSTERS clusters, reports of the removed adapter alongside"
+    BENCH_MODE=report BENCH_RUN=removal BENCH_ADAPTERS=bench-extra BENCH_IDS_FILE=$IDS_FILE \
+        wrk -t1 -c1 -d600s --latency -s "$HERE/lib/wrk.lua" "$API/" >"$BENCH_DIR/wrk-removal.txt" &
+    WRK_PID=$!
+    sleep 2
+    t0=$(date +%s.%N)
+    (cd "$BENCH_DIR" && HYPERFLEET_API_AUTH_ENABLED=false HYPERFLEET_AUTH_ENABLED=false \
+        HYPERFLEET_API_ADAPTERS_REQUIRED_CLUSTERS="$ADAPTERS" exec "$BIN" migrate --database-url "$DB_URL") \
+        >"$BENCH_DIR/migrate-removal.log" 2>&1 || { cat "$BENCH_DIR/migrate-removal.log" >&2; exit 1; }
+    REMOVAL_SECONDS=$(echo "$(date +%s.%N) - $t0" | bc)
+    sleep 2
+    kill -INT "$WRK_PID" 2>/dev/null || true
+    wait "$WRK_PID" 2>/dev/null || true
+    line=$(grep '^BENCH ' "$BENCH_DIR/wrk-removal.txt") || { cat "$BENCH_DIR/wrk-removal.txt" >&2; exit 1; }
+    removal_max_ms=$(echo "scale=1; $(sed -E 's/.* max_us=([0-9]+).*/\1/' <<<"$line") / 1000" | bc)
+    removal_reqs=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$line")
+    removal_ok=$(echo "$removal_max_ms <= 1000" | bc)
+    REQUIRED_LINE="$REQUIRED_LINE
+                 removing it again took ${REMOVAL_SECONDS%.*} s; $removal_reqs reports of the removed adapter alongside, the slowest ${removal_max_ms} ms
+                 (goal: no lock stops reports for more than 1 s: $(goal "$removal_ok"))"
 fi
 
 # ---------------------------------------------------------------- 6. report

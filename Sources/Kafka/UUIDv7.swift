@@ -33,7 +33,7 @@ public enum UUIDv7 {
     }
 
     /// `high` and `low` as 32 lowercase hex digits in the 8-4-4-4-12 layout, written into one buffer.
-    static func format(high: UInt64, low: UInt64) -> String {
+    private static func format(high: UInt64, low: UInt64) -> String {
         let digits: StaticString = "0123456789abcdef"
         return String(unsafeUninitializedCapacity: 36) { buffer in
             digits.withUTF8Buffer { hex in

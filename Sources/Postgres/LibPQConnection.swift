@@ -115,8 +115,10 @@ final class LibPQConnection: @unchecked Sendable {
     /// after another exactly as if they were sent apart; the first that fails makes the server skip
     /// the rest (they report "aborted"), and its error is thrown once every result up to the Sync is
     /// read, leaving the session ready for the next command (inside a transaction, a failed one).
-    /// Blocking mode is safe here: the server answers each statement with a few small messages while
-    /// the client is still sending, far less than a socket's buffers hold.
+    /// The session stays in blocking mode, which is safe as long as what the server answers while the
+    /// client is still sending (the results of the statements before the last) stays far below the
+    /// sockets' buffers: otherwise both sides would wait to write. Large results belong last, large
+    /// parameters first (the store's pipelines: a lock and status rows; a write and COMMIT).
     func pipeline(_ statements: [PipelinedStatement]) throws -> [PostgresResult] {
         try ensureOpen()
         guard PQenterPipelineMode(handle) == 1 else { throw connectionLost("could not enter pipeline mode: \(lastErrorMessage)") }

@@ -36,7 +36,9 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     /// Several statements in one round trip (libpq pipeline mode), run in order as if sent apart;
-    /// the first failure skips the rest and is thrown. Their results, in order.
+    /// the first failure skips the rest and is thrown. Their results, in order. Outside a transaction
+    /// the statements of one call commit or fail together (the protocol's implicit transaction lasts
+    /// up to the pipeline's end). Keep the results before the last small (see `LibPQConnection.pipeline`).
     public func queries(_ statements: [PipelinedStatement]) async throws -> [PostgresResult] {
         try await send(statements, commit: false)
     }

@@ -331,13 +331,16 @@ public final class SentinelEngine: Sendable {
             let span = spans?[index]
             defer { span?.end() }
             let resource = item.state.observation
-            let metadata: Logger.Metadata = [
-                "resource_type": "\(type.rawValue)", "id": "\(resource.id)", "reason": "\(item.reason.rawValue)",
-                "generation": "\(resource.generation)", "event_id": "\(event.id)",
-            ]
+            // Built only when a line is written (a debug line per event is off by default).
+            func metadata() -> Logger.Metadata {
+                [
+                    "resource_type": "\(type.rawValue)", "id": "\(resource.id)", "reason": "\(item.reason.rawValue)",
+                    "generation": "\(resource.generation)", "event_id": "\(event.id)",
+                ]
+            }
             switch result {
             case .success:
-                Self.whileActive(span) { logger.debug("published", metadata: metadata) }
+                Self.whileActive(span) { logger.debug("published", metadata: metadata()) }
                 let record = DecisionRules.recorded(item.decision, snapshot: resource, reason: item.reason, at: acknowledgedAt)
                 // The decision assumed acknowledgement at its `now`; ask again with the real time.
                 let next = DecisionRules.decide(resource, record: record, now: acknowledgedAt, settings: settings.decisions)
@@ -351,7 +354,7 @@ public final class SentinelEngine: Sendable {
                 span?.recordError(error)
                 span?.setStatus(.init(code: .error))
                 Self.whileActive(span) {
-                    logger.warning("publish failed; resource stays due", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+                    logger.warning("publish failed; resource stays due", metadata: metadata().merging(["error": "\(error)"]) { $1 })
                 }
             }
         }

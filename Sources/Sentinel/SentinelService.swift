@@ -48,8 +48,9 @@ final class WakeSignal: Sendable {
 }
 
 /// The daemon: looks at each watched type whenever woken (NOTIFY) or every poll interval, checks
-/// adapter liveness and stuck resources every stale-check interval, and on graceful shutdown finishes the look in
-/// progress (its deliveries are awaited and recorded), then stops.
+/// adapter liveness and stuck resources every stale-check interval, and on graceful shutdown starts no
+/// new look, finishes the ones in progress (at most two, `SentinelEngine.drain`: their deliveries are
+/// awaited and recorded), then stops.
 public struct SentinelService: Service {
     let engine: SentinelEngine
     let listenConfiguration: PostgresConfiguration

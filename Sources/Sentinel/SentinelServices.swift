@@ -11,7 +11,7 @@ public func buildSentinelServices(configuration: SentinelConfiguration, telemetr
     try configuration.validate()
     let logger = telemetry.logger
     // Its own tracer (the dev stack runs the Sentinel beside other components); the exporting services run
-    // first in the group, so they stop last and flush what the look in progress still records.
+    // first in the group, so they stop last and flush what the looks in progress still record.
     let (tracer, tracingServices) = try makeTracer(
         settings: configuration.tracing, serviceName: "hyperfleet-sentinel", logger: logger, shutdownTimeout: configuration.shutdownTimeout)
     var properties = configuration.kafka.properties
