@@ -146,4 +146,53 @@ private struct AbortBody: Error {}
             #expect(pool.statistics.open == 1)
         }
     }
+
+    /// The backend dies while a pipeline waits in its middle statement: the error says the database is
+    /// unavailable, the session is discarded, and the pool opens a fresh one.
+    @Test func aBackendKilledInTheMiddleOfAPipelineFailsItAndTheSessionIsReplaced() async throws {
+        try await withPool(poolSize: 1) { pool, connectionString in
+            let pid = try #require(try await pool.query("SELECT pg_backend_pid()::text AS pid").first?.text("pid"))
+            let killer = Task {
+                // Once the pipeline's second statement is running, end its backend.
+                for _ in 0..<200 {
+                    let running = try await runSeparately(
+                        connectionString, "SELECT 1 FROM pg_stat_activity WHERE pid = $1::int AND query LIKE '%pg_sleep(30)%'", [pid])
+                    if !running.isEmpty { break }
+                    try await Task.sleep(for: .milliseconds(25))
+                }
+                try await terminateBackend(connectionString, pid: pid)
+            }
+            let error = await #expect(throws: PostgresError.self) {
+                try await pool.withTransaction { connection in
+                    try await connection.queries([
+                        PipelinedStatement("SELECT 1"), PipelinedStatement("SELECT pg_sleep(30)"), PipelinedStatement("SELECT 2"),
+                    ])
+                }
+            }
+            try await killer.value
+            #expect(error?.isUnavailable == true)
+            #expect(pool.statistics.open == 0)
+            #expect(try await pool.query("SELECT 3 AS three").first?.int("three") == 3)
+        }
+    }
+
+    /// A statement of a pipeline that runs past the session's statement timeout is cancelled by the
+    /// server: the rest is skipped, the timeout is the error, and the session serves the next request.
+    @Test func aStatementTimeoutInAPipelineFailsItAndKeepsTheSession() async throws {
+        try await withPool(poolSize: 1, statementTimeout: .milliseconds(300)) { pool, _ in
+            _ = try await pool.query("CREATE TABLE items (id int)")
+            let error = await #expect(throws: PostgresError.self) {
+                try await pool.withTransaction { connection in
+                    try await connection.queriesThenCommit([
+                        PipelinedStatement("INSERT INTO items VALUES (1)"), PipelinedStatement("SELECT pg_sleep(5)"),
+                        PipelinedStatement("INSERT INTO items VALUES (2)"),
+                    ])
+                }
+            }
+            #expect(error?.sqlState == "57014")
+            #expect(try await pool.query("SELECT count(*) AS n FROM items").first?.int("n") == 0)
+            #expect(pool.statistics.open == 1)
+            try await expectOutsideTransaction(pool)
+        }
+    }
 }
