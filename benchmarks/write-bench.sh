@@ -215,53 +215,43 @@ fi
 
 # ---------------------------------------------------------------- 5. a required-adapter change under reports
 REQUIRED_LINE="(skipped: BENCH_REQUIRED_CHANGE=0)"
-if [ "$REQUIRED_CHANGE" = 1 ]; then
-    # One connection reports in a loop (each request timed) while `hyperfleet migrate` adds a required
-    # cluster adapter: the change re-aggregates every cluster, and a report waits whenever a lock it
-    # needs is held. The slowest report bounds the longest lock hold that stops reports.
-    log "required-adapter change over $CLUSTERS clusters, reports alongside"
-    BENCH_MODE=report BENCH_RUN=required BENCH_IDS_FILE=$IDS_FILE \
-        wrk -t1 -c1 -d600s --latency -s "$HERE/lib/wrk.lua" "$API/" >"$BENCH_DIR/wrk-required.txt" &
-    WRK_PID=$!
+# change_under_reports NAME LIST ADAPTERS: runs `hyperfleet migrate` with the cluster list LIST while one
+# connection reports in a loop (each request timed) from ADAPTERS; sets CHANGE_SECONDS, CHANGE_REPORTS and
+# CHANGE_MAX_MS (the slowest report: it bounds the longest lock hold that stopped reports).
+change_under_reports() {
+    local name=$1 list=$2 adapters=$3 pid t0 line
+    BENCH_MODE=report BENCH_RUN=$name BENCH_ADAPTERS=$adapters BENCH_IDS_FILE=$IDS_FILE \
+        wrk -t1 -c1 -d600s --latency -s "$HERE/lib/wrk.lua" "$API/" >"$BENCH_DIR/wrk-$name.txt" &
+    pid=$!
     sleep 2
     t0=$(date +%s.%N)
     (cd "$BENCH_DIR" && HYPERFLEET_API_AUTH_ENABLED=false HYPERFLEET_AUTH_ENABLED=false \
-        HYPERFLEET_API_ADAPTERS_REQUIRED_CLUSTERS="$ADAPTERS,bench-extra" exec "$BIN" migrate --database-url "$DB_URL") \
-        >"$BENCH_DIR/migrate-required.log" 2>&1 || { cat "$BENCH_DIR/migrate-required.log" >&2; exit 1; }
+        HYPERFLEET_API_ADAPTERS_REQUIRED_CLUSTERS="$list" exec "$BIN" migrate --database-url "$DB_URL") \
+        >"$BENCH_DIR/migrate-$name.log" 2>&1 || { cat "$BENCH_DIR/migrate-$name.log" >&2; exit 1; }
     CHANGE_SECONDS=$(echo "$(date +%s.%N) - $t0" | bc)
     sleep 2
-    kill -INT "$WRK_PID" 2>/dev/null || true
-    wait "$WRK_PID" 2>/dev/null || true
-    line=$(grep '^BENCH ' "$BENCH_DIR/wrk-required.txt") || { cat "$BENCH_DIR/wrk-required.txt" >&2; exit 1; }
-    max_ms=$(echo "scale=1; $(sed -E 's/.* max_us=([0-9]+).*/\1/' <<<"$line") / 1000" | bc)
-    reqs=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$line")
+    kill -INT "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    line=$(grep '^BENCH ' "$BENCH_DIR/wrk-$name.txt") || { cat "$BENCH_DIR/wrk-$name.txt" >&2; exit 1; }
+    CHANGE_MAX_MS=$(echo "scale=1; $(sed -E 's/.* max_us=([0-9]+).*/\1/' <<<"$line") / 1000" | bc)
+    CHANGE_REPORTS=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$line")
+}
+
+if [ "$REQUIRED_CHANGE" = 1 ]; then
+    # Adding a required cluster adapter re-aggregates every cluster; a report waits whenever a lock it
+    # needs is held.
+    log "required-adapter change over $CLUSTERS clusters, reports alongside"
+    change_under_reports required "$ADAPTERS,bench-extra" "$ADAPTERS"
     required_now=$(psql_db -d "$DB" -tA -c "SELECT string_agg(adapter, ',' ORDER BY adapter) FROM hyperfleet_required_adapters WHERE resource_type = 'clusters'")
-    max_ok=$(echo "$max_ms <= 1000" | bc)
-    REQUIRED_LINE="the change took ${CHANGE_SECONDS%.*} s (now: $required_now); $reqs reports alongside, the slowest ${max_ms} ms
-                 (goal: no lock stops reports for more than 1 s: $(goal "$max_ok"))"
-    # And back: `hyperfleet migrate` with the original list removes the adapter again, which deletes its
-    # liveness row on every cluster inside the list's transaction, while one connection reports as the
-    # removed adapter (the reports whose liveness rows that transaction holds).
+    REQUIRED_LINE="the change took ${CHANGE_SECONDS%.*} s (now: $required_now); $CHANGE_REPORTS reports alongside, the slowest ${CHANGE_MAX_MS} ms
+                 (goal: no lock stops reports for more than 1 s: $(goal "$(echo "$CHANGE_MAX_MS <= 1000" | bc)"))"
+    # And back: the original list removes the adapter again, which deletes its liveness row on every
+    # cluster, while one connection reports as the removed adapter (whose liveness rows those are).
     log "required-adapter removal over $CLUSTERS clusters, reports of the removed adapter alongside"
-    BENCH_MODE=report BENCH_RUN=removal BENCH_ADAPTERS=bench-extra BENCH_IDS_FILE=$IDS_FILE \
-        wrk -t1 -c1 -d600s --latency -s "$HERE/lib/wrk.lua" "$API/" >"$BENCH_DIR/wrk-removal.txt" &
-    WRK_PID=$!
-    sleep 2
-    t0=$(date +%s.%N)
-    (cd "$BENCH_DIR" && HYPERFLEET_API_AUTH_ENABLED=false HYPERFLEET_AUTH_ENABLED=false \
-        HYPERFLEET_API_ADAPTERS_REQUIRED_CLUSTERS="$ADAPTERS" exec "$BIN" migrate --database-url "$DB_URL") \
-        >"$BENCH_DIR/migrate-removal.log" 2>&1 || { cat "$BENCH_DIR/migrate-removal.log" >&2; exit 1; }
-    REMOVAL_SECONDS=$(echo "$(date +%s.%N) - $t0" | bc)
-    sleep 2
-    kill -INT "$WRK_PID" 2>/dev/null || true
-    wait "$WRK_PID" 2>/dev/null || true
-    line=$(grep '^BENCH ' "$BENCH_DIR/wrk-removal.txt") || { cat "$BENCH_DIR/wrk-removal.txt" >&2; exit 1; }
-    removal_max_ms=$(echo "scale=1; $(sed -E 's/.* max_us=([0-9]+).*/\1/' <<<"$line") / 1000" | bc)
-    removal_reqs=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$line")
-    removal_ok=$(echo "$removal_max_ms <= 1000" | bc)
+    change_under_reports removal "$ADAPTERS" bench-extra
     REQUIRED_LINE="$REQUIRED_LINE
-                 removing it again took ${REMOVAL_SECONDS%.*} s; $removal_reqs reports of the removed adapter alongside, the slowest ${removal_max_ms} ms
-                 (goal: no lock stops reports for more than 1 s: $(goal "$removal_ok"))"
+                 removing it again took ${CHANGE_SECONDS%.*} s; $CHANGE_REPORTS reports of the removed adapter alongside, the slowest ${CHANGE_MAX_MS} ms
+                 (goal: no lock stops reports for more than 1 s: $(goal "$(echo "$CHANGE_MAX_MS <= 1000" | bc)"))"
 fi
 
 # ---------------------------------------------------------------- 6. report

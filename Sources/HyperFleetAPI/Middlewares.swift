@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HyperFleetAuth
+import HyperFleetJSON
 import HyperFleetModel
 import Logging
 import Metrics
@@ -35,24 +36,8 @@ enum OperationIDs {
     private static let processBits = UInt64.random(in: .min ... .max)
     private static let counter = Atomic<UInt64>(0)
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
     static func next() -> String {
-        let sequence = counter.add(1, ordering: .relaxed).newValue
-        return String(unsafeUninitializedCapacity: 36) { bytes in
-            var index = 0
-            for position in 0..<32 {
-                if position == 8 || position == 12 || position == 16 || position == 20 {
-                    bytes[index] = UInt8(ascii: "-")
-                    index += 1
-                }
-                let word = position < 16 ? processBits : sequence
-                let shift = UInt64(60 - 4 * (position % 16))
-                bytes[index] = hexDigits[Int((word >> shift) & 0xF)]
-                index += 1
-            }
-            return index
-        }
+        UUIDText.format(high: processBits, low: counter.add(1, ordering: .relaxed).newValue)
     }
 }
 

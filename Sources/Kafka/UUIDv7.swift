@@ -1,4 +1,5 @@
 import Foundation
+import HyperFleetJSON
 import Synchronization
 
 /// RFC 9562 version 7 UUIDs: 48-bit Unix milliseconds, then randomness; they sort by creation time.
@@ -29,27 +30,6 @@ public enum UUIDv7 {
 
         let high = (milliseconds << 16) | 0x7000 | UInt64(counter & 0xFFF)  // 48-bit time, version 7, 12-bit counter
         let low = ((random.next() as UInt64) & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000  // variant 10, 62 random bits
-        return format(high: high, low: low)
-    }
-
-    /// `high` and `low` as 32 lowercase hex digits in the 8-4-4-4-12 layout, written into one buffer.
-    private static func format(high: UInt64, low: UInt64) -> String {
-        let digits: StaticString = "0123456789abcdef"
-        return String(unsafeUninitializedCapacity: 36) { buffer in
-            digits.withUTF8Buffer { hex in
-                var position = 0
-                for nibble in 0..<32 {
-                    if nibble == 8 || nibble == 12 || nibble == 16 || nibble == 20 {
-                        buffer[position] = UInt8(ascii: "-")
-                        position += 1
-                    }
-                    let word = nibble < 16 ? high : low
-                    let shift = UInt64(60 - 4 * (nibble % 16))
-                    buffer[position] = hex[Int((word >> shift) & 0xF)]
-                    position += 1
-                }
-                return position
-            }
-        }
+        return UUIDText.format(high: high, low: low)
     }
 }

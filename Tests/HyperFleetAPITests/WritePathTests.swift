@@ -145,4 +145,42 @@ struct WritePathTests {
             #expect(try options.map { try $0.text("options") } == ["{fillfactor=75}", "{fillfactor=75}"])
         }
     }
+
+    /// A list change writes only what changed: the unchanged adapters' liveness rows are not rewritten
+    /// (a rewrite held every report until the list committed), an added adapter gets a row on every
+    /// cluster, and a removed one loses its rows after the list's transaction, in batches; rows of an
+    /// adapter no longer required that an interrupted clean-up left are removed by the next change.
+    @Test func aRequiredListChangeTouchesOnlyTheAdaptersItAddsOrRemoves() async throws {
+        try await APIHarness.run(clusterAdapters: ["validation", "dns"]) { api in
+            for index in 0..<5 { _ = try await api.createCluster("listed-\(index)") }
+            func rows(_ adapter: String) async throws -> [String] {
+                try await api.pool.query(
+                    "SELECT resource_id || '@' || xmin::text AS version FROM sentinel_adapter_liveness WHERE adapter = $1 ORDER BY resource_id",
+                    [adapter]
+                ).map { try $0.text("version") }
+            }
+            let validation = try await rows("validation")
+            #expect(validation.count == 5)
+            // A row left by an earlier, interrupted clean-up.
+            let someID = try #require(validation.first?.split(separator: "@").first.map(String.init))
+            _ = try await api.pool.query(
+                "INSERT INTO sentinel_adapter_liveness (resource_type, resource_id, adapter, last_report_time) VALUES ('clusters', $1, 'ghost', now())",
+                [someID])
+
+            #expect(try await RequiredAdapters.sync(.clusters, adapters: ["validation", "dns", "extra"], store: api.store, batchSize: 2))
+            #expect(try await rows("validation") == validation, "unchanged adapters' rows are not rewritten")
+            #expect(try await rows("extra").count == 5)
+            #expect(try await rows("ghost").isEmpty)
+
+            let dns = try await rows("dns")
+            #expect(try await RequiredAdapters.sync(.clusters, adapters: ["validation", "extra"], store: api.store, batchSize: 2))
+            #expect(try await rows("dns").isEmpty, "removed in batches of 2 after the list committed")
+            #expect(try await rows("validation") == validation)
+            #expect(try await RequiredAdapters.current(.clusters, pool: api.pool) == ["extra", "validation"])
+
+            #expect(try await RequiredAdapters.sync(.clusters, adapters: ["validation", "extra", "dns"], store: api.store))
+            #expect(try await rows("dns").count == dns.count)
+            #expect(try await RequiredAdapters.sync(.clusters, adapters: ["dns", "extra", "validation"], store: api.store) == false)
+        }
+    }
 }
