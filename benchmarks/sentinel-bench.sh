@@ -19,6 +19,10 @@
 # Environment:
 #   BENCH_OUT   also write the output to this file
 #   BENCH_KEEP  1: keep the work directory (server log, data) after the run
+#   BENCH_QUICKACK  1: turn delayed ACKs off on the loopback routes for the run and restore them after
+#               (root and `ip` needed). Without it, librdkafka's mock broker and the producer stall about
+#               40 ms per exchange at some batch sizes (the receiver's delayed ACK), which a broker with
+#               TCP_NODELAY does not do: benchmarks/README.md, "Sentinel mass events".
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/lib/common.sh"
@@ -31,9 +35,16 @@ BENCH_DIR=$(mktemp -d /var/tmp/hyperfleet-sentinel-bench.XXXXXX)
 chmod 755 "$BENCH_DIR"
 PGDIR=$BENCH_DIR/pg
 PG_STARTED=0
+QUICKACK_SET=0
+# loopback_routes [quickack 1]: the two local loopback routes, with the given extra attributes.
+loopback_routes() {
+    ip route change local 127.0.0.0/8 dev lo proto kernel scope host src 127.0.0.1 table local "$@" &&
+        ip route change local 127.0.0.1 dev lo proto kernel scope host src 127.0.0.1 table local "$@"
+}
 cleanup() {
     local rc=$?
     trap - INT TERM EXIT
+    [ "$QUICKACK_SET" = 1 ] && { loopback_routes || echo "could not restore the loopback routes (ip route show table local)" >&2; }
     [ "$PG_STARTED" = 1 ] && pg_stop "$PGDIR"
     if [ "$KEEP" = 1 ]; then log "kept $BENCH_DIR"; else rm -rf "$BENCH_DIR"; fi
     exit "$rc"
@@ -53,9 +64,16 @@ pg_start "$PGDIR" "$PGPORT" "-c fsync=off -c full_page_writes=off -c shared_buff
 PG_STARTED=1
 ADMIN_URL="postgresql://postgres@127.0.0.1:$PGPORT/postgres"
 
+if [ "${BENCH_QUICKACK:-0}" = 1 ]; then
+    QUICKACK_SET=1
+    loopback_routes quickack 1 || { echo "BENCH_QUICKACK=1: could not change the loopback routes (root and ip needed)" >&2; exit 1; }
+    log "delayed ACKs off on loopback for this run (restored at exit)"
+    export HF_BENCH_LOOPBACK_QUICKACK=1
+fi
+
 run() {
     echo "== commit $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && git diff --quiet 2>/dev/null || echo ' (with local changes)')," \
-        "server tuned: fsync=off full_page_writes=off shared_buffers=1GB max_wal_size=8GB pg_stat_statements"
+        "server tuned: fsync=off full_page_writes=off shared_buffers=1GB max_wal_size=8GB pg_stat_statements$([ "$QUICKACK_SET" = 1 ] && echo '; delayed ACKs off on loopback')"
     echo "== command: swift run -c release sentinel-bench --database-url $ADMIN_URL $*"
     (cd "$ROOT" && swift run -c release --skip-build sentinel-bench --database-url "$ADMIN_URL" "$@")
 }

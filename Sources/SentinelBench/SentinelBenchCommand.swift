@@ -130,6 +130,11 @@ struct SentinelBenchCommand: AsyncParsableCommand {
                         + "goal >= 50 %: \(ratio >= 0.5 ? "met" : "MISSED")")
                 }
             }
+            // benchmarks/sentinel-bench.sh sets this when it turned loopback's delayed ACKs off.
+            if ProcessInfo.processInfo.environment["HF_BENCH_LOOPBACK_QUICKACK"] != "1" {
+                summary.append("  (loopback's delayed ACKs were on: the mock broker and the producer can stall about 40 ms per exchange at some")
+                summary.append("   batch sizes, on both sides of the ratio; BENCH_QUICKACK=1 benchmarks/sentinel-bench.sh turns them off)")
+            }
         }
         if parts.contains(.reaction) {
             let result = try await ReactionBenchmark(
