@@ -360,7 +360,9 @@ struct RawConnection: Sendable {
         let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socketFD >= 0 else { throw Failure(description: "socket() failed: \(errno)") }
         defer { close(socketFD) }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        // Every exchange expects an answer or a close; the bound only ends a hung test. It is longer than
+        // `HeldTableLock.waitForAWaiter` (15 s): the shutdown test's GET waits that long on a loaded machine.
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(socketFD, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -388,7 +390,7 @@ struct RawConnection: Sendable {
             let count = buffer.withUnsafeMutableBytes { recv(socketFD, $0.baseAddress, $0.count, 0) }
             if count == 0 { return false }
             guard count > 0 else {
-                throw Failure(description: "no answer within 5 s (errno \(errno)); got: \(String(decoding: received, as: UTF8.self))")
+                throw Failure(description: "no answer within 30 s (errno \(errno)); got: \(String(decoding: received, as: UTF8.self))")
             }
             received.append(contentsOf: buffer[0..<count])
             return true
