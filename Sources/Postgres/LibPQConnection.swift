@@ -97,28 +97,17 @@ final class LibPQConnection: @unchecked Sendable {
     /// the statement is parsed and planned once per session and then only executed.
     func query(_ sql: String, _ parameters: [String?], prepared: Bool = false) throws -> PostgresResult {
         try ensureOpen()
-        return try Self.withCStrings(parameters) { pointers in
-            guard prepared else {
-                return try consume(PQexecParams(handle, sql, Int32(pointers.count), nil, pointers, nil, nil, 0))
-            }
-            let statement = try prepare(sql, parameterCount: pointers.count)
-            let result = try consume(
-                PQexecPrepared(handle, statement.name, Int32(pointers.count), pointers, nil, nil, 0), layout: statement.layout)
-            if statement.layout == nil { preparedStatements[sql]?.layout = result.layout }
-            return result
-        }
-    }
-
-    /// `values` as C strings (nil stays NULL) for the duration of `body`.
-    private static func withCStrings<T>(_ values: [String?], _ body: ([UnsafePointer<CChar>?]) throws -> T) rethrows -> T {
-        let copies = values.map { value in value.flatMap { strdup($0) } }
+        let copies = parameters.map { value in value.flatMap { strdup($0) } }
         defer { copies.forEach { free($0) } }
-        return try body(copies.map { $0.map { UnsafePointer($0) } })
-    }
-
-    /// The name of the session's next prepared statement, `pending` more being prepared already.
-    private func nextStatementName(pending: Int = 0) -> String {
-        "hf_\(preparedStatements.count + pending + 1)"
+        let pointers: [UnsafePointer<CChar>?] = copies.map { $0.map { UnsafePointer($0) } }
+        guard prepared else {
+            return try consume(PQexecParams(handle, sql, Int32(pointers.count), nil, pointers, nil, nil, 0))
+        }
+        let statement = try prepare(sql, parameterCount: pointers.count)
+        let result = try consume(
+            PQexecPrepared(handle, statement.name, Int32(pointers.count), pointers, nil, nil, 0), layout: statement.layout)
+        if statement.layout == nil { preparedStatements[sql]?.layout = result.layout }
+        return result
     }
 
     /// Runs `statements` in order in one round trip (libpq pipeline mode: every statement is sent,
@@ -143,25 +132,27 @@ final class LibPQConnection: @unchecked Sendable {
         // Prepared in this pipeline, recorded once the server confirms.
         var preparing: [String: PreparedStatement] = [:]
         send: for (index, statement) in statements.enumerated() {
-            let count = Int32(statement.parameters.count)
-            var prepared: PreparedStatement?
+            let copies = statement.parameters.map { value in value.flatMap { strdup($0) } }
+            defer { copies.forEach { free($0) } }
+            let pointers: [UnsafePointer<CChar>?] = copies.map { $0.map { UnsafePointer($0) } }
+            let count = Int32(pointers.count)
+            let sent: Int32
             if statement.prepared {
+                let known: PreparedStatement
                 if let existing = preparedStatements[statement.sql] ?? preparing[statement.sql] {
-                    prepared = existing
+                    known = existing
                 } else {
-                    let fresh = PreparedStatement(name: nextStatementName(pending: preparing.count))
-                    guard PQsendPrepare(handle, fresh.name, statement.sql, count, nil) == 1 else {
+                    known = PreparedStatement(name: "hf_\(preparedStatements.count + preparing.count + 1)")
+                    guard PQsendPrepare(handle, known.name, statement.sql, count, nil) == 1 else {
                         sendFailure = connectionLost(lastErrorMessage)
                         break send
                     }
-                    preparing[statement.sql] = fresh
-                    expected.append(.prepare(sql: statement.sql, statement: fresh))
-                    prepared = fresh
+                    preparing[statement.sql] = known
+                    expected.append(.prepare(sql: statement.sql, statement: known))
                 }
-            }
-            let sent = Self.withCStrings(statement.parameters) { pointers in
-                if let prepared { return PQsendQueryPrepared(handle, prepared.name, count, pointers, nil, nil, 0) }
-                return PQsendQueryParams(handle, statement.sql, count, nil, pointers, nil, nil, 0)
+                sent = PQsendQueryPrepared(handle, known.name, count, pointers, nil, nil, 0)
+            } else {
+                sent = PQsendQueryParams(handle, statement.sql, count, nil, pointers, nil, nil, 0)
             }
             guard sent == 1 else {
                 sendFailure = connectionLost(lastErrorMessage)
@@ -227,7 +218,7 @@ final class LibPQConnection: @unchecked Sendable {
     /// The session's statement for `sql`, prepared on first use.
     private func prepare(_ sql: String, parameterCount: Int) throws -> PreparedStatement {
         if let statement = preparedStatements[sql] { return statement }
-        let statement = PreparedStatement(name: nextStatementName())
+        let statement = PreparedStatement(name: "hf_\(preparedStatements.count + 1)")
         _ = try consume(PQprepare(handle, statement.name, sql, Int32(parameterCount), nil))
         preparedStatements[sql] = statement
         return statement
@@ -237,6 +228,29 @@ final class LibPQConnection: @unchecked Sendable {
     func execute(_ sql: String) throws {
         try ensureOpen()
         _ = try consume(PQexec(handle, sql))
+    }
+
+    /// `BEGIN`, and in the same message (so in the same round trip) `set_config(name, value, true)` for each
+    /// setting: values the transaction's statements and triggers read with `current_setting`. The values go
+    /// as literals escaped by libpq for this session's encoding and quoting rules.
+    func begin(settingLocally settings: [(name: String, value: String)]) throws {
+        guard !settings.isEmpty else { return try execute("BEGIN") }
+        var sql = "BEGIN; SELECT "
+        for (index, setting) in settings.enumerated() {
+            if index > 0 { sql += ", " }
+            sql += "set_config(\(try literal(setting.name)), \(try literal(setting.value)), true)"
+        }
+        try execute(sql)
+    }
+
+    /// `text` as an SQL string literal (quotes included), escaped by libpq.
+    private func literal(_ text: String) throws -> String {
+        try ensureOpen()
+        guard let escaped = PQescapeLiteral(handle, text, text.utf8.count) else {
+            throw PostgresError(kind: .server, message: "a value could not be escaped: \(lastErrorMessage)")
+        }
+        defer { PQfreemem(escaped) }
+        return String(cString: escaped)
     }
 
     /// True while the session is usable.

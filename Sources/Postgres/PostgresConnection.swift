@@ -25,14 +25,14 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// One statement, parameters in text format ($1, $2 ...); nil is SQL NULL.
     public func query(_ sql: String, _ parameters: [String?] = []) async throws -> PostgresResult {
-        try await one(PipelinedStatement(sql, parameters))
+        try await send([PipelinedStatement(sql, parameters)], commit: false)[0]
     }
 
     /// One statement that this session parses and plans only the first time (for statements run
     /// very often with the same text; not for text built per request, which would pile up). Name the
     /// columns: a `SELECT *` prepared before a migration changes the table fails after it.
     public func queryPrepared(_ sql: String, _ parameters: [String?] = []) async throws -> PostgresResult {
-        try await one(PipelinedStatement(sql, parameters, prepared: true))
+        try await send([PipelinedStatement(sql, parameters, prepared: true)], commit: false)[0]
     }
 
     /// Several statements in one round trip (libpq pipeline mode), run in order as if sent apart;
@@ -54,10 +54,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Several statements, no parameters (PQexec), e.g. migrations.
     public func execute(_ sql: String) async throws {
         // A simple-protocol command cannot join a pipeline: a waiting BEGIN goes first on its own.
-        if let settings = takePendingBegin() {
-            let begin = Self.beginStatements(settings)
-            _ = try await runBlocking { raw in try raw.pipeline(begin) }
-        }
+        if let settings = takePendingBegin() { try await runBlocking { raw in try raw.begin(settingLocally: settings) } }
         try await runBlocking { raw in try raw.execute(sql) }
     }
 
@@ -78,22 +75,6 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Whether a statement went out with the transaction's COMMIT.
     var hasCommitted: Bool { state.withLock { $0.committed } }
 
-    /// BEGIN and, when there are settings, one `SELECT set_config($1, $2, true), ...` (values bound as
-    /// parameters).
-    private static func beginStatements(_ settings: [(name: String, value: String)]) -> [PipelinedStatement] {
-        guard !settings.isEmpty else { return [PipelinedStatement("BEGIN")] }
-        let calls = settings.indices.map { "set_config($\(2 * $0 + 1), $\(2 * $0 + 2), true)" }.joined(separator: ", ")
-        return [PipelinedStatement("BEGIN"), PipelinedStatement("SELECT \(calls)", settings.flatMap { [$0.name, $0.value] })]
-    }
-
-    /// One statement: straight to the session when no BEGIN waits (the common case: no arrays, no
-    /// pipeline), else with the BEGIN in one round trip.
-    private func one(_ statement: PipelinedStatement) async throws -> PostgresResult {
-        let plain = state.withLock { $0.pendingBegin == nil && !$0.committed }
-        guard plain else { return try await send([statement], commit: false)[0] }
-        return try await runBlocking { raw in try raw.query(statement.sql, statement.parameters, prepared: statement.prepared) }
-    }
-
     /// Sends `statements`, preceded by a waiting BEGIN and followed by COMMIT when asked, in one round
     /// trip; returns the results of `statements`.
     private func send(_ statements: [PipelinedStatement], commit: Bool) async throws -> [PostgresResult] {
@@ -104,11 +85,22 @@ public final class PostgresConnection: @unchecked Sendable {
         if committed {
             throw PostgresError(kind: .server, message: "statement sent after its transaction's COMMIT")
         }
-        var all = begin.map(Self.beginStatements) ?? []
+        var all: [PipelinedStatement] = []
+        if let begin {
+            all.append(PipelinedStatement("BEGIN"))
+            if !begin.isEmpty {
+                let calls = (0..<begin.count).map { "set_config($\(2 * $0 + 1), $\(2 * $0 + 2), true)" }.joined(separator: ", ")
+                all.append(PipelinedStatement("SELECT \(calls)", begin.flatMap { [$0.name, $0.value] }))
+            }
+        }
         let first = all.count
         all += statements
         if commit { all.append(PipelinedStatement("COMMIT")) }
         if all.isEmpty { return [] }
+        if all.count == 1 {
+            let statement = all[0]
+            return [try await runBlocking { raw in try raw.query(statement.sql, statement.parameters, prepared: statement.prepared) }]
+        }
         let pipelined = all
         let results = try await runBlocking { raw in try raw.pipeline(pipelined) }
         if commit { state.withLock { $0.committed = true } }
