@@ -149,6 +149,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ], path: "Sources/SentinelBench"),
         .testTarget(name: "HyperFleetJSONTests", dependencies: ["HyperFleetJSON"]),
         .testTarget(name: "HyperFleetOpsTests", dependencies: [
@@ -191,6 +193,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Tracing", package: "swift-distributed-tracing"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .testTarget(name: "AdapterTests", dependencies: [
             "HyperFleetAdapter", "HyperFleetAPI", "HyperFleetStore", "HyperFleetModel", "HyperFleetJSON", "HyperFleetConfig", "HyperFleetOps",

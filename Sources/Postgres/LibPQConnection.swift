@@ -170,10 +170,7 @@ final class LibPQConnection: @unchecked Sendable {
         var firstError: PostgresError?
         for item in expected {
             // One statement's result, then NULL.
-            guard let result = PQgetResult(handle) else {
-                close()
-                throw connectionLost(lastErrorMessage)
-            }
+            guard let result = PQgetResult(handle) else { throw abandon(lastErrorMessage) }
             while let extra = PQgetResult(handle) { PQclear(extra) }
             let status = PQresultStatus(result)
             switch item {
@@ -201,15 +198,11 @@ final class LibPQConnection: @unchecked Sendable {
             }
         }
         // The Sync's result ends the pipeline.
-        guard let sync = PQgetResult(handle) else {
-            close()
-            throw connectionLost(lastErrorMessage)
-        }
+        guard let sync = PQgetResult(handle) else { throw abandon(lastErrorMessage) }
         let syncStatus = PQresultStatus(sync)
         PQclear(sync)
         guard syncStatus == PGRES_PIPELINE_SYNC, PQexitPipelineMode(handle) == 1 else {
-            close()
-            throw connectionLost("pipeline ended out of step: \(lastErrorMessage)")
+            throw abandon("pipeline ended out of step: \(lastErrorMessage)")
         }
         if let firstError { throw firstError }
         return results.map { $0 ?? PostgresResult(layout: ColumnLayout(names: []), rowValues: [], affectedRows: 0) }
@@ -335,6 +328,8 @@ final class LibPQConnection: @unchecked Sendable {
     // MARK: Results and errors
 
     private var lastErrorMessage: String {
+        // After `close()` the connection, and its message, are freed.
+        guard !isFinished else { return "connection already closed" }
         guard let text = PQerrorMessage(handle) else { return "unknown libpq error" }
         let message = String(cString: text).trimmingTrailingNewlines
         return message.isEmpty ? "unknown libpq error" : message
@@ -346,6 +341,15 @@ final class LibPQConnection: @unchecked Sendable {
 
     private func connectionLost(_ message: String) -> PostgresError {
         PostgresError(kind: .connection, message: message)
+    }
+
+    /// Closes the session after a protocol failure and returns the error to throw. The message is
+    /// read first: it lives in the connection that `PQfinish` frees (reading it afterwards read freed
+    /// memory, which showed as "out of memory" in a test whose backend was terminated).
+    private func abandon(_ message: @autoclosure () -> String) -> PostgresError {
+        let error = connectionLost(message())
+        close()
+        return error
     }
 
     /// Turns a `PGresult*` into rows or a `PostgresError`, and frees it; `layout`, when known, names

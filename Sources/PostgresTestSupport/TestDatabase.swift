@@ -51,6 +51,32 @@ public enum TestDatabase {
         return try result.get()
     }
 
+    /// Makes the test database of `url` refuse new connections and ends every open one, waiting until
+    /// their backends have exited (`pg_terminate_backend` only signals them: a backend not yet gone can
+    /// still answer, and its session looks alive to a pool until its FATAL arrives); or, with
+    /// `reachable`, accepts connections again. What a client sees when the database goes away.
+    public static func setReachable(_ url: String, _ reachable: Bool) async throws {
+        let admin = try adminConnectionString()
+        guard let name = url.firstMatch(of: /hf_test_[0-9a-f]+/).map({ String($0.output) }) else {
+            throw TestDatabaseError(description: "not a test database: \(url)")
+        }
+        try await runAdmin(admin, "ALTER DATABASE \(name) ALLOW_CONNECTIONS \(reachable)")
+        guard !reachable else { return }
+        try await runAdmin(admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(name)'")
+        let deadline = ContinuousClock.now + .seconds(30)
+        while true {
+            let left = try await PostgresPool.runOnce(
+                admin, "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1", [name], applicationName: "hf-test-admin",
+                logger: silentLogger
+            ).first?.int("n") ?? 0
+            if left == 0 { return }
+            guard ContinuousClock.now < deadline else {
+                throw TestDatabaseError(description: "\(left) backend(s) of \(name) still running 30 s after pg_terminate_backend")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     private static func runAdmin(_ connectionString: String, _ sql: String) async throws {
         _ = try await PostgresPool.runOnce(connectionString, sql, applicationName: "hf-test-admin", logger: silentLogger)
     }

@@ -327,6 +327,8 @@ public final class SentinelEngine: Sendable {
         let acknowledgedAt = clock.now()
         var writes: [SentinelStore.RecordWrite] = []
         var failedIDs: [String] = []
+        var publishedReasons: [Reason] = []
+        var publishLags: [Duration] = []
         for (index, ((item, event), result)) in zip(zip(pending, events), results).enumerated() {
             let span = spans?[index]
             defer { span?.end() }
@@ -348,7 +350,8 @@ public final class SentinelEngine: Sendable {
                     id: resource.id, record: record,
                     nextDueAt: next.publish == nil ? next.nextDueAt : acknowledgedAt + settings.decisions.debounce,
                     nextReason: next.publish ?? next.nextReason, eventID: event.id))
-                metrics.published(type, reason: item.reason, lag: acknowledgedAt - item.dueAt)
+                publishedReasons.append(item.reason)
+                publishLags.append(acknowledgedAt - item.dueAt)
             case .failure(let error):
                 failedIDs.append(resource.id)
                 span?.recordError(error)
@@ -358,6 +361,8 @@ public final class SentinelEngine: Sendable {
                 }
             }
         }
+        // Counted as published once acknowledged, whether or not the record below is written.
+        metrics.published(type, reasons: publishedReasons, lags: publishLags)
         if !writes.isEmpty {
             try await store.write(type, writes, actor: replicaID, at: acknowledgedAt)
         }

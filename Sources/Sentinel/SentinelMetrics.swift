@@ -18,13 +18,22 @@ struct SentinelMetrics: Sendable {
         Gauge(label: "hyperfleet_sentinel_resources_due", dimensions: [("resource_type", type.rawValue)], factory: factory).record(count)
     }
 
-    func published(_ type: WatchedType, reason: Reason, lag: Duration) {
-        Counter(
-            label: "hyperfleet_sentinel_events_published_total", dimensions: [("resource_type", type.rawValue), ("reason", reason.rawValue)],
-            factory: factory
-        ).increment()
-        Metrics.Timer(label: "hyperfleet_sentinel_publish_lag_seconds", dimensions: [("resource_type", type.rawValue)], factory: factory)
-            .recordNanoseconds(max(0, Self.nanoseconds(lag)))
+    /// One look's acknowledged publishes: a counter per reason (incremented by its count) and the lag
+    /// of each event. Each metric is asked of the factory once per look, not once per event (a
+    /// factory lookup is a lock and a dictionary search by label and dimensions).
+    func published(_ type: WatchedType, reasons: [Reason], lags: [Duration]) {
+        guard !reasons.isEmpty else { return }
+        var counts: [Reason: Int] = [:]
+        for reason in reasons { counts[reason, default: 0] += 1 }
+        for (reason, count) in counts {
+            Counter(
+                label: "hyperfleet_sentinel_events_published_total", dimensions: [("resource_type", type.rawValue), ("reason", reason.rawValue)],
+                factory: factory
+            ).increment(by: count)
+        }
+        let lagTimer = Metrics.Timer(
+            label: "hyperfleet_sentinel_publish_lag_seconds", dimensions: [("resource_type", type.rawValue)], factory: factory)
+        for lag in lags { lagTimer.recordNanoseconds(max(0, Self.nanoseconds(lag))) }
     }
 
     func publishFailures(_ type: WatchedType, _ count: Int) {

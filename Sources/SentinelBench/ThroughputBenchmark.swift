@@ -1,7 +1,9 @@
 import Foundation
 import Kafka
 import Logging
+import Metrics
 import Postgres
+import Prometheus
 import Sentinel
 import SentinelCore
 import HyperFleetModel
@@ -19,6 +21,9 @@ struct ThroughputBenchmark {
     var statuses: Bool
     var keep: Bool
     var logger: Logger
+    /// What the Sentinel records its metrics with, as in production (`hyperfleet sentinel`: Prometheus),
+    /// so that the figures include their cost.
+    let metricsFactory: any MetricsFactory = PrometheusMetricsFactory(registry: PrometheusCollectorRegistry())
 
     struct Run {
         var batchSize: Int
@@ -36,7 +41,7 @@ struct ThroughputBenchmark {
 
     func run() async throws -> Results {
         say("== 3. Throughput: \(Format.int(resources)) due clusters published and recorded (looks in a row until none waits)")
-        say("   SentinelEngine.look = claim batch + publish (wait for all delivery reports) + record batch; system clock;")
+        say("   SentinelEngine.look = claim batch + publish (wait for all delivery reports) + record batch; system clock; metrics into a Prometheus registry (as production);")
         say("   librdkafka mock cluster in this process (1 broker, 3 partitions, acks=all, idempotence, linger.ms 5);")
         say("   batch sizes \(batchSizes.map(String.init).joined(separator: ", ")), \(runs) run(s) each, all \(resources) re-armed (and VACUUMed) before each run")
         let kafka = try KafkaMockCluster(brokers: 1, logger: logger)
@@ -61,7 +66,8 @@ struct ThroughputBenchmark {
                     var settings = SentinelSettings()
                     settings.batchSize = batchSize
                     settings.types = [.clusters]
-                    let engine = SentinelEngine(pool: db.pool, producer: producer, settings: settings, logger: logger, replicaID: "bench-throughput")
+                    let engine = SentinelEngine(pool: db.pool, producer: producer, settings: settings, logger: logger, metricsFactory: metricsFactory,
+                        replicaID: "bench-throughput")
                     let startedAt = Timestamp.now()
                     var looks = 0
                     var published = 0
@@ -109,7 +115,8 @@ struct ThroughputBenchmark {
             var settings = SentinelSettings()
             settings.batchSize = batchSize
             settings.types = [.clusters]
-            let engine = SentinelEngine(pool: pool, producer: producer, settings: settings, logger: logger, replicaID: "bench-breakdown")
+            let engine = SentinelEngine(pool: pool, producer: producer, settings: settings, logger: logger, metricsFactory: metricsFactory,
+                replicaID: "bench-breakdown")
             var plan = Sample()
             var publish = Sample()
             var cpu = Sample()

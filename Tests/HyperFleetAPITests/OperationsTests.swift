@@ -7,33 +7,18 @@ import HyperFleetOps
 import Logging
 import Metrics
 import Postgres
+import PostgresTestSupport
 import Prometheus
 import HyperFleetTestSupport
 import Testing
 
 @Suite("operations: outages, readiness, metrics")
 struct OperationsTests {
-    /// Makes the test database refuse connections and drops the open ones: what the API sees when
-    /// the database goes away.
-    static func setDatabase(_ url: String, reachable: Bool) async throws {
-        let admin = PostgresPool(
-            configuration: PostgresConfiguration(
-                connectionString: try #require(ProcessInfo.processInfo.environment["HYPERFLEET_TEST_DATABASE_URL"]), poolSize: 1),
-            logger: APIHarness.logger)
-        // TestDatabase names every database hf_test_<hex>.
-        let database = String(try #require(url.firstMatch(of: /hf_test_[0-9a-f]+/)).output)
-        _ = try await admin.query("ALTER DATABASE \"\(database)\" ALLOW_CONNECTIONS \(reachable ? "true" : "false")")
-        if !reachable {
-            _ = try await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [database])
-        }
-        await admin.close()
-    }
-
     @Test func databaseOutageGives503AndRecovers() async throws {
         try await APIHarness.run { api in
             let cluster = try await api.createCluster("survivor")
             let path = "/api/hyperfleet/v1/clusters/\(try #require(cluster.at("id")?.stringValue))"
-            try await Self.setDatabase(api.databaseURL, reachable: false)
+            try await TestDatabase.setReachable(api.databaseURL, false)
             let start = ContinuousClock.now
             let down = try await api.get(path)
             #expect(down.status == 503)
@@ -44,7 +29,7 @@ struct OperationsTests {
             #expect(!down.body.lowercased().contains("pg_"))
             let readiness = Readiness { ["database": await api.pool.ping()] }
             #expect(await readiness.evaluate().ready == false)
-            try await Self.setDatabase(api.databaseURL, reachable: true)
+            try await TestDatabase.setReachable(api.databaseURL, true)
             // Recovery without a restart.
             #expect(try await api.get(path).status == 200)
             #expect(await readiness.evaluate().ready == true)

@@ -3,6 +3,7 @@ import HyperFleetModel
 import HyperFleetStore
 import HyperFleetTestSupport
 import Kafka
+import Prometheus
 @testable import Sentinel
 import SentinelCore
 import Synchronization
@@ -77,6 +78,29 @@ struct PublishingTests {
             try await h.drain(engine)
             let later = try await h.events.waitFor(3)
             #expect(later.last?.reason == "not_ready_backoff")
+        }
+    }
+
+    /// A look's acknowledged events are counted per reason, each once, and each one's lag is recorded
+    /// (the engine asks the factory once per look: `SentinelMetrics.published`).
+    @Test func publishedEventsAreCountedPerReasonWithEachLag() async throws {
+        try await SentinelHarness.run { h in
+            let registry = PrometheusCollectorRegistry()
+            let engine = h.engine(metricsFactory: PrometheusMetricsFactory(registry: registry))
+            let first = try await h.createCluster("counted-0")
+            try await h.drain(engine)
+            try await h.events.waitFor(1)
+            // One look with two reasons: two creations and a deletion.
+            for index in 1...2 { try await h.createCluster("counted-\(index)") }
+            _ = try await h.store.delete(.cluster(id: first.id), by: "ops@example.com", force: false)
+            try await h.drain(engine)
+            let events = try await h.events.waitFor(4)
+            #expect(events.compactMap(\.reason).sorted() == ["created", "created", "created", "deleted"])
+            let text = registry.emitToString()
+            let published = "hyperfleet_sentinel_events_published_total"
+            #expect(TestMetrics.value(#"\#(published){resource_type="clusters",reason="created"}"#, in: text) == 3, "\(text)")
+            #expect(TestMetrics.value(#"\#(published){resource_type="clusters",reason="deleted"}"#, in: text) == 1, "\(text)")
+            #expect(TestMetrics.value(#"hyperfleet_sentinel_publish_lag_seconds_count{resource_type="clusters"}"#, in: text) == 4, "\(text)")
         }
     }
 

@@ -4,6 +4,7 @@ import HyperFleetStore
 import HyperFleetTestSupport
 import Kafka
 import Postgres
+import PostgresTestSupport
 @testable import Sentinel
 import SentinelCore
 import Testing
@@ -102,16 +103,9 @@ struct ResilienceTests {
             try await h.createCluster("before")
             try await h.drain(engine)
             try await h.events.waitFor(1)
-            let admin = PostgresPool(
-                configuration: PostgresConfiguration(
-                    connectionString: ProcessInfo.processInfo.environment["HYPERFLEET_TEST_DATABASE_URL"] ?? "", poolSize: 1),
-                logger: quietLogger)
-            let database = String(try #require(h.databaseURL.firstMatch(of: /hf_test_[0-9a-f]+/)).output)
-            _ = try await admin.query("ALTER DATABASE \"\(database)\" ALLOW_CONNECTIONS false")
-            _ = try await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [database])
+            try await TestDatabase.setReachable(h.databaseURL, false)
             await #expect(throws: (any Error).self) { try await engine.look(.clusters) }
-            _ = try await admin.query("ALTER DATABASE \"\(database)\" ALLOW_CONNECTIONS true")
-            await admin.close()
+            try await TestDatabase.setReachable(h.databaseURL, true)
             try await h.createCluster("after")
             try await h.drain(engine)
             let events = try await h.events.waitFor(2)

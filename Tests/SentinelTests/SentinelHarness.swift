@@ -5,6 +5,7 @@ import HyperFleetStore
 import HyperFleetTestSupport
 import Kafka
 import Logging
+import Metrics
 import Postgres
 import PostgresTestSupport
 @testable import Sentinel
@@ -100,10 +101,11 @@ struct SentinelHarness: Sendable {
 
     func engine(
         replica: String = "replica-\(UUID().uuidString.prefix(6))", clock: (any SentinelClock)? = nil, logger: Logger = quietLogger,
-        tracer: (any Tracer)? = nil
+        tracer: (any Tracer)? = nil, metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) -> SentinelEngine {
         SentinelEngine(
-            pool: pool, producer: producer, settings: settings, clock: clock ?? self.clock, logger: logger, tracer: tracer, replicaID: replica)
+            pool: pool, producer: producer, settings: settings, clock: clock ?? self.clock, logger: logger, metricsFactory: metricsFactory,
+            tracer: tracer, replicaID: replica)
     }
 
     // MARK: API-side actions, through the API's own store

@@ -52,7 +52,8 @@ start_api() {
 
 HZ=$(getconf CLK_TCK)
 # CPU ticks (user+system) of a process, its reaped children included.
-proc_ticks() { awk '{print $14 + $15 + $16 + $17}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# No pid (no API in the run): 0 (not /proc//stat, which is the whole machine's /proc/stat).
+proc_ticks() { if [ -n "$1" ]; then awk '{print $14 + $15 + $16 + $17}' "/proc/$1/stat" 2>/dev/null || echo 0; else echo 0; fi; }
 # CPU ticks of the postmaster, its reaped children and its live children (the backends).
 pg_ticks() {
     local pm total=0 c
