@@ -73,13 +73,9 @@ private final class AdapterProcess: Sendable {
         environment["HYPERFLEET_LOG_LEVEL"] = "debug"
         // The child's log, for when the test fails.
         let logFile = FileManager.default.temporaryDirectory.appendingPathComponent("adapter-\(log)-\(UUID().uuidString.prefix(8)).log")
-        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: logFile)
-        process = try ChildProcess(BuiltExecutable.hyperfleet, ["adapter"]) { process in
-            process.environment = environment
-            process.standardOutput = handle
-            process.standardError = handle
-        }
+        process = try ChildProcess(
+            BuiltExecutable.hyperfleet, ["adapter"], environment: environment, standardOutput: .file(logFile.path),
+            standardError: .file(logFile.path))
     }
 
     func kill() {

@@ -49,11 +49,8 @@ final class SpawnedAPI: Sendable {
             """
         try yaml.write(to: configFile, atomically: true, encoding: .utf8)
         process = try ChildProcess(
-            URL(fileURLWithPath: try Self.binaryPath()), ["api", "--config", configFile.path, "--database-url", databaseURL]
-        ) { process in
-            process.environment = ["PATH": "/usr/bin:/bin"]
-            process.standardOutput = FileHandle.nullDevice
-        }
+            URL(fileURLWithPath: try Self.binaryPath()), ["api", "--config", configFile.path, "--database-url", databaseURL],
+            environment: ["PATH": "/usr/bin:/bin"], standardOutput: .null)
         for _ in 0..<600 {
             if let status = try? await TestSocket.roundTrip(port: port, "GET /api/hyperfleet HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").status,
                 status == 200

@@ -1,4 +1,5 @@
 import Foundation
+import HyperFleetTestSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -7,11 +8,13 @@ import Darwin
 
 /// Python's `http.server` on a free loopback port, serving one directory (for the JWKS URL tests).
 ///
-/// Children started by Foundation's `Process` on Linux can inherit a blocked SIGTERM, so the server is
-/// told to exit by closing its stdin (which also covers a crashed test run) and is then SIGKILLed.
+/// The server is told to exit by closing its standard input (which also covers a crashed test run) and
+/// is then SIGKILLed.
 final class StaticFileServer {
-    private let process = Process()
-    private let input = Pipe()
+    private let process: ChildProcess
+    /// The write end of the server's standard input.
+    private let input: Int32
+    private var inputOpen = true
     let port: Int
 
     struct StartFailure: Error, CustomStringConvertible {
@@ -32,22 +35,37 @@ final class StaticFileServer {
         """
 
     init(directory: URL) throws {
-        let output = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", Self.script, directory.path]
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        // The child gets its ends as its standard streams only (ChildProcess closes every other descriptor).
+        var inputPipe: [Int32] = [0, 0]
+        var outputPipe: [Int32] = [0, 0]
+        guard pipe(&inputPipe) == 0 else { throw StartFailure(description: "pipe: \(errno)") }
+        guard pipe(&outputPipe) == 0 else {
+            close(inputPipe[0])
+            close(inputPipe[1])
+            throw StartFailure(description: "pipe: \(errno)")
+        }
+        input = inputPipe[1]
+        do {
+            process = try ChildProcess(
+                URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", Self.script, directory.path],
+                standardInput: .descriptor(inputPipe[0]), standardOutput: .descriptor(outputPipe[1]), standardError: .null)
+        } catch {
+            [inputPipe[0], inputPipe[1], outputPipe[0], outputPipe[1]].forEach { close($0) }
+            throw error
+        }
+        close(inputPipe[0])
+        close(outputPipe[1])
+        defer { close(outputPipe[0]) }
 
         var banner = ""
+        var buffer = [UInt8](repeating: 0, count: 256)
         while !banner.contains("\n") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty {
+            let count = read(outputPipe[0], &buffer, buffer.count)
+            if count <= 0 {
                 Self.shutDown(process, input: input)
                 throw StartFailure(description: "python3 http.server exited before announcing its port: \(banner)")
             }
-            banner += String(decoding: chunk, as: UTF8.self)
+            banner += String(decoding: buffer[0..<count], as: UTF8.self)
         }
         guard let port = Int(banner.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             Self.shutDown(process, input: input)
@@ -61,15 +79,17 @@ final class StaticFileServer {
     }
 
     func stop() {
-        Self.shutDown(process, input: input)
+        if inputOpen {
+            inputOpen = false
+            Self.shutDown(process, input: input)
+        }
     }
 
-    private static func shutDown(_ process: Process, input: Pipe) {
-        try? input.fileHandleForWriting.close()
-        // No waitUntilExit(): it can park the calling thread for good (see ChildProcess); SIGKILL is certain.
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-        }
+    /// Closes the server's standard input and SIGKILLs it if it still runs. Called once: a second
+    /// close would close whatever descriptor reused the number meanwhile.
+    private static func shutDown(_ process: ChildProcess, input: Int32) {
+        close(input)
+        process.send(SIGKILL)
     }
 
     deinit {

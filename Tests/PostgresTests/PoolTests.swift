@@ -83,10 +83,16 @@ import Testing
     }
 
     @Test func cancellingARunningQueryStopsItAndDiscardsTheSession() async throws {
-        try await withPool(poolSize: 2) { pool, _ in
+        try await withPool(poolSize: 2) { pool, connectionString in
             let sleeper = Task { try await pool.query("SELECT pg_sleep(30)") }
-            #expect(try await eventually { pool.statistics.inUse == 1 })
-            try await Task.sleep(for: .milliseconds(300))
+            // Running on the server, not only lent: a session still being opened on a loaded machine has
+            // nothing running yet for the server-side cancel to stop.
+            let running = try await eventually {
+                !(try await runSeparately(
+                    connectionString, "SELECT 1 FROM pg_stat_activity WHERE state = 'active' AND query = 'SELECT pg_sleep(30)'"
+                ).isEmpty)
+            }
+            try #require(running, "the query never started")
             let started = ContinuousClock.now
             sleeper.cancel()
             await #expect(throws: (any Error).self) { try await sleeper.value }
