@@ -97,17 +97,28 @@ final class LibPQConnection: @unchecked Sendable {
     /// the statement is parsed and planned once per session and then only executed.
     func query(_ sql: String, _ parameters: [String?], prepared: Bool = false) throws -> PostgresResult {
         try ensureOpen()
-        let copies = parameters.map { value in value.flatMap { strdup($0) } }
-        defer { copies.forEach { free($0) } }
-        let pointers: [UnsafePointer<CChar>?] = copies.map { $0.map { UnsafePointer($0) } }
-        guard prepared else {
-            return try consume(PQexecParams(handle, sql, Int32(pointers.count), nil, pointers, nil, nil, 0))
+        return try Self.withCStrings(parameters) { pointers in
+            guard prepared else {
+                return try consume(PQexecParams(handle, sql, Int32(pointers.count), nil, pointers, nil, nil, 0))
+            }
+            let statement = try prepare(sql, parameterCount: pointers.count)
+            let result = try consume(
+                PQexecPrepared(handle, statement.name, Int32(pointers.count), pointers, nil, nil, 0), layout: statement.layout)
+            if statement.layout == nil { preparedStatements[sql]?.layout = result.layout }
+            return result
         }
-        let statement = try prepare(sql, parameterCount: pointers.count)
-        let result = try consume(
-            PQexecPrepared(handle, statement.name, Int32(pointers.count), pointers, nil, nil, 0), layout: statement.layout)
-        if statement.layout == nil { preparedStatements[sql]?.layout = result.layout }
-        return result
+    }
+
+    /// `values` as C strings (nil stays NULL) for the duration of `body`.
+    private static func withCStrings<T>(_ values: [String?], _ body: ([UnsafePointer<CChar>?]) throws -> T) rethrows -> T {
+        let copies = values.map { value in value.flatMap { strdup($0) } }
+        defer { copies.forEach { free($0) } }
+        return try body(copies.map { $0.map { UnsafePointer($0) } })
+    }
+
+    /// The name of the session's next prepared statement, `pending` more being prepared already.
+    private func nextStatementName(pending: Int = 0) -> String {
+        "hf_\(preparedStatements.count + pending + 1)"
     }
 
     /// Runs `statements` in order in one round trip (libpq pipeline mode: every statement is sent,
@@ -132,27 +143,25 @@ final class LibPQConnection: @unchecked Sendable {
         // Prepared in this pipeline, recorded once the server confirms.
         var preparing: [String: PreparedStatement] = [:]
         send: for (index, statement) in statements.enumerated() {
-            let copies = statement.parameters.map { value in value.flatMap { strdup($0) } }
-            defer { copies.forEach { free($0) } }
-            let pointers: [UnsafePointer<CChar>?] = copies.map { $0.map { UnsafePointer($0) } }
-            let count = Int32(pointers.count)
-            let sent: Int32
+            let count = Int32(statement.parameters.count)
+            var prepared: PreparedStatement?
             if statement.prepared {
-                let known: PreparedStatement
                 if let existing = preparedStatements[statement.sql] ?? preparing[statement.sql] {
-                    known = existing
+                    prepared = existing
                 } else {
-                    known = PreparedStatement(name: "hf_\(preparedStatements.count + preparing.count + 1)")
-                    guard PQsendPrepare(handle, known.name, statement.sql, count, nil) == 1 else {
+                    let fresh = PreparedStatement(name: nextStatementName(pending: preparing.count))
+                    guard PQsendPrepare(handle, fresh.name, statement.sql, count, nil) == 1 else {
                         sendFailure = connectionLost(lastErrorMessage)
                         break send
                     }
-                    preparing[statement.sql] = known
-                    expected.append(.prepare(sql: statement.sql, statement: known))
+                    preparing[statement.sql] = fresh
+                    expected.append(.prepare(sql: statement.sql, statement: fresh))
+                    prepared = fresh
                 }
-                sent = PQsendQueryPrepared(handle, known.name, count, pointers, nil, nil, 0)
-            } else {
-                sent = PQsendQueryParams(handle, statement.sql, count, nil, pointers, nil, nil, 0)
+            }
+            let sent = Self.withCStrings(statement.parameters) { pointers in
+                if let prepared { return PQsendQueryPrepared(handle, prepared.name, count, pointers, nil, nil, 0) }
+                return PQsendQueryParams(handle, statement.sql, count, nil, pointers, nil, nil, 0)
             }
             guard sent == 1 else {
                 sendFailure = connectionLost(lastErrorMessage)
@@ -211,7 +220,7 @@ final class LibPQConnection: @unchecked Sendable {
     /// The session's statement for `sql`, prepared on first use.
     private func prepare(_ sql: String, parameterCount: Int) throws -> PreparedStatement {
         if let statement = preparedStatements[sql] { return statement }
-        let statement = PreparedStatement(name: "hf_\(preparedStatements.count + 1)")
+        let statement = PreparedStatement(name: nextStatementName())
         _ = try consume(PQprepare(handle, statement.name, sql, Int32(parameterCount), nil))
         preparedStatements[sql] = statement
         return statement

@@ -96,7 +96,8 @@ import Glibc
                 if signalled { continue }  // late writers: drained, not kept
                 let hasMarker = collected.withLock { all in
                     all.append(contentsOf: buffer[0..<count])
-                    return String(decoding: all, as: UTF8.self).contains(marker)
+                    // Only the bytes just read, and the marker's length before them, can complete it.
+                    return String(decoding: all.suffix(count + marker.utf8.count), as: UTF8.self).contains(marker)
                 }
                 if hasMarker {
                     signalled = true
