@@ -116,28 +116,43 @@ extension Schema {
             FOR EACH ROW EXECUTE FUNCTION hyperfleet_sentinel_status_changed();
 
         -- A new required adapter gets a liveness row on every resource of its type; a removed one loses them.
-        CREATE FUNCTION hyperfleet_sentinel_required_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            IF TG_OP = 'DELETE' THEN
-                DELETE FROM sentinel_adapter_liveness WHERE resource_type = OLD.resource_type AND adapter = OLD.adapter;
-                RETURN OLD;
-            END IF;
-            IF NEW.resource_type = 'clusters' THEN
-                INSERT INTO sentinel_adapter_liveness (resource_type, resource_id, adapter, last_report_time, reported)
-                SELECT 'clusters', c.id, NEW.adapter, coalesce(s.last_report_time, c.created_time), s.adapter IS NOT NULL
-                FROM clusters c LEFT JOIN cluster_statuses s ON s.cluster_id = c.id AND s.adapter = NEW.adapter
-                ON CONFLICT DO NOTHING;
-            ELSE
-                INSERT INTO sentinel_adapter_liveness (resource_type, resource_id, adapter, last_report_time, reported)
-                SELECT 'nodepools', n.id, NEW.adapter, coalesce(s.last_report_time, n.created_time), s.adapter IS NOT NULL
-                FROM nodepools n LEFT JOIN nodepool_statuses s ON s.nodepool_id = n.id AND s.adapter = NEW.adapter
-                ON CONFLICT DO NOTHING;
-            END IF;
-            RETURN NEW;
-        END
-        $$;
+        \(requiredChangedFunction(
+            "CREATE FUNCTION",
+            onDelete: "DELETE FROM sentinel_adapter_liveness WHERE resource_type = OLD.resource_type AND adapter = OLD.adapter;"))
 
         CREATE TRIGGER required_adapters_sentinel AFTER INSERT OR DELETE ON hyperfleet_required_adapters
             FOR EACH ROW EXECUTE FUNCTION hyperfleet_sentinel_required_changed();
         """
+}
+
+extension Schema {
+    /// The trigger function of the required-adapter list (`create`: `CREATE FUNCTION` or `CREATE OR
+    /// REPLACE FUNCTION`): a new required adapter gets a liveness row on every resource of its type,
+    /// with its last report where it has one; a removed one runs `onDelete` (migration 2), or nothing
+    /// (migration 12: the store deletes those rows afterwards, in batches). Migrations 2 and 12 are
+    /// checksummed, so the text this builds for each must never change.
+    static func requiredChangedFunction(_ create: String, onDelete: String?) -> String {
+        let delete = onDelete.map { "        \($0)\n" } ?? ""
+        return """
+            \(create) hyperfleet_sentinel_required_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'DELETE' THEN
+            \(delete)        RETURN OLD;
+                END IF;
+                IF NEW.resource_type = 'clusters' THEN
+                    INSERT INTO sentinel_adapter_liveness (resource_type, resource_id, adapter, last_report_time, reported)
+                    SELECT 'clusters', c.id, NEW.adapter, coalesce(s.last_report_time, c.created_time), s.adapter IS NOT NULL
+                    FROM clusters c LEFT JOIN cluster_statuses s ON s.cluster_id = c.id AND s.adapter = NEW.adapter
+                    ON CONFLICT DO NOTHING;
+                ELSE
+                    INSERT INTO sentinel_adapter_liveness (resource_type, resource_id, adapter, last_report_time, reported)
+                    SELECT 'nodepools', n.id, NEW.adapter, coalesce(s.last_report_time, n.created_time), s.adapter IS NOT NULL
+                    FROM nodepools n LEFT JOIN nodepool_statuses s ON s.nodepool_id = n.id AND s.adapter = NEW.adapter
+                    ON CONFLICT DO NOTHING;
+                END IF;
+                RETURN NEW;
+            END
+            $$;
+            """
+    }
 }
