@@ -48,6 +48,17 @@ extension Schema {
         END
         $$;
 
+        \(statusChangedFunction(liveness: [
+            "UPDATE sentinel_adapter_liveness SET last_report_time = NEW.last_report_time, reported = true",
+            "WHERE resource_type = rtype AND resource_id = rid AND adapter = NEW.adapter;",
+        ]))
+        """
+
+    /// The status tables' change trigger function as migration 10 wrote it and migration 13 rewrote
+    /// it: `liveness` (SQL lines) records the report for the stale-adapter checks after the resource is
+    /// queued. Migration 10 is checksummed: the text this builds for it must never change.
+    static func statusChangedFunction(liveness: [String]) -> String {
+        """
         CREATE OR REPLACE FUNCTION hyperfleet_sentinel_status_changed() RETURNS trigger LANGUAGE plpgsql AS $$
         DECLARE
             rtype text;
@@ -61,10 +72,10 @@ extension Schema {
                 rid := NEW.nodepool_id;
             END IF;
             PERFORM hyperfleet_sentinel_queue(rtype, rid);
-            UPDATE sentinel_adapter_liveness SET last_report_time = NEW.last_report_time, reported = true
-            WHERE resource_type = rtype AND resource_id = rid AND adapter = NEW.adapter;
+        \(liveness.map { "    " + $0 }.joined(separator: "\n"))
             RETURN NEW;
         END
         $$;
         """
+    }
 }

@@ -17,6 +17,7 @@ public enum Schema {
         Migration(version: 10, name: "change queue without the commit lock: no NOTIFY in the change triggers, one change row per resource and transaction", sql: changeQueueV10),
         Migration(version: 11, name: "room on the resource tables' pages for HOT status updates", sql: resourceFillfactorV11),
         Migration(version: 12, name: "a removed required adapter's liveness rows deleted after the list's transaction, in batches", sql: requiredListV12),
+        Migration(version: 13, name: "a report's liveness write found through the primary key in every plan", sql: livenessUpsertV13),
     ]
 
     /// The channel the Sentinel LISTENs on; the payload names the resource type (`clusters`, `nodepools`).

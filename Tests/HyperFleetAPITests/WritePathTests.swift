@@ -146,6 +146,53 @@ struct WritePathTests {
         }
     }
 
+    /// A report's liveness write reads its own row, whatever plan its connection made of the trigger's
+    /// statements while the table was small (migration 13): reports on a table of 80 rows, then 10,000
+    /// clusters more (40,000 liveness rows, not analyzed), then one more report on the same connection
+    /// reads a few liveness rows, not the table (a sequential scan) or every row of its adapter (the
+    /// age index). Before migration 13 it read every row.
+    @Test func aReportsLivenessWriteReadsItsOwnRowWhateverPlanItsConnectionKept() async throws {
+        try await APIHarness.run(clusterAdapters: Self.required) { api in
+            func insertClusters(_ prefix: String, _ count: Int) async throws {
+                _ = try await api.pool.query(
+                    """
+                    INSERT INTO clusters (id, name, spec, created_time, updated_time, created_by, updated_by,
+                        status_last_transition_time, status_last_updated_time)
+                    SELECT $1 || g, $1 || g, '{}', now(), now(), 'b@x.io', 'b@x.io', now(), now() FROM generate_series(1, $2::int) g
+                    """, [prefix, String(count)])
+            }
+            func report(_ id: String) -> PipelinedStatement {
+                PipelinedStatement(
+                    """
+                    INSERT INTO cluster_statuses (cluster_id, adapter, observed_generation, observed_time, conditions, created_time, last_report_time)
+                    VALUES ($1, 'validation', 1, now(), '[]', now(), now())
+                    """, [id])
+            }
+            _ = try await api.pool.query("ALTER TABLE sentinel_adapter_liveness SET (autovacuum_enabled = false)")
+            try await insertClusters("small-", 20)
+            _ = try await api.pool.query("VACUUM ANALYZE sentinel_adapter_liveness")
+            try await api.pool.withConnection { connection in
+                // More runs than PL/pgSQL needs before it keeps a generic plan.
+                for index in 1...10 { _ = try await connection.queries([report("small-\(index)")]) }
+                try await insertClusters("large-", 10_000)
+                // The connection's counts not yet sent to the statistics, before and after the report.
+                let rowsRead = PipelinedStatement(
+                    """
+                    SELECT seq_tup_read + coalesce(idx_tup_fetch, 0) AS read FROM pg_stat_xact_user_tables
+                    WHERE relname = 'sentinel_adapter_liveness'
+                    """)
+                let results = try await connection.queries([
+                    PipelinedStatement("BEGIN"), rowsRead, report("large-5000"), rowsRead, PipelinedStatement("COMMIT"),
+                ])
+                let read = try #require(try results[3].first?.int("read")) - (try #require(try results[1].first?.int("read")))
+                #expect(read <= 2, "the report read \(read) liveness rows")
+            }
+            let row = try await api.pool.query(
+                "SELECT reported FROM sentinel_adapter_liveness WHERE resource_id = 'large-5000' AND adapter = 'validation'")
+            #expect(try row.first?.bool("reported") == true)
+        }
+    }
+
     /// A list change writes only what changed: the unchanged adapters' liveness rows are not rewritten
     /// (a rewrite held every report until the list committed), an added adapter gets a row on every
     /// cluster, and a removed one loses its rows after the list's transaction, in batches; rows of an
