@@ -24,13 +24,28 @@ extension Schema {
         END
         $$;
 
+        \(resourceChangedFunction(onDelete: [
+            "DELETE FROM sentinel_records WHERE resource_type = rtype AND resource_id = OLD.id;",
+            "DELETE FROM sentinel_adapter_liveness WHERE resource_type = rtype AND resource_id = OLD.id;",
+        ]))
+
+        \(statusChangedFunction(liveness: [
+            "UPDATE sentinel_adapter_liveness SET last_report_time = NEW.last_report_time, reported = true",
+            "WHERE resource_type = rtype AND resource_id = rid AND adapter = NEW.adapter;",
+        ]))
+        """
+
+    /// The resource tables' change trigger function as migration 10 wrote it and migration 14 rewrote
+    /// it: `onDelete` (SQL lines) deletes the resource's Sentinel rows when the resource goes. Migration
+    /// 10 is checksummed: the text this builds for it must never change.
+    static func resourceChangedFunction(onDelete: [String]) -> String {
+        """
         CREATE OR REPLACE FUNCTION hyperfleet_sentinel_resource_changed() RETURNS trigger LANGUAGE plpgsql AS $$
         DECLARE
             rtype text := TG_TABLE_NAME;
         BEGIN
             IF TG_OP = 'DELETE' THEN
-                DELETE FROM sentinel_records WHERE resource_type = rtype AND resource_id = OLD.id;
-                DELETE FROM sentinel_adapter_liveness WHERE resource_type = rtype AND resource_id = OLD.id;
+        \(onDelete.map { "        " + $0 }.joined(separator: "\n"))
                 RETURN OLD;
             END IF;
             PERFORM hyperfleet_sentinel_queue(rtype, NEW.id);
@@ -47,12 +62,8 @@ extension Schema {
             RETURN NEW;
         END
         $$;
-
-        \(statusChangedFunction(liveness: [
-            "UPDATE sentinel_adapter_liveness SET last_report_time = NEW.last_report_time, reported = true",
-            "WHERE resource_type = rtype AND resource_id = rid AND adapter = NEW.adapter;",
-        ]))
         """
+    }
 
     /// The status tables' change trigger function as migration 10 wrote it and migration 13 rewrote
     /// it: `liveness` (SQL lines) records the report for the stale-adapter checks after the resource is

@@ -73,16 +73,27 @@ extension Schema {
             FOR EACH ROW EXECUTE FUNCTION hyperfleet_reconcile_control_changed();
 
         -- Controls and history go with their resource (a cluster's nodepools fire this through the cascade).
-        CREATE FUNCTION hyperfleet_reconcile_resource_removed() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            DELETE FROM hyperfleet_reconcile_controls WHERE resource_type = TG_TABLE_NAME AND resource_id = OLD.id;
-            DELETE FROM hyperfleet_reconcile_history WHERE resource_type = TG_TABLE_NAME AND resource_id = OLD.id;
-            RETURN NULL;
-        END
-        $$;
+        \(reconcileRemovedFunction("CREATE FUNCTION", statements: [
+            "DELETE FROM hyperfleet_reconcile_controls WHERE resource_type = TG_TABLE_NAME AND resource_id = OLD.id;",
+            "DELETE FROM hyperfleet_reconcile_history WHERE resource_type = TG_TABLE_NAME AND resource_id = OLD.id;",
+        ]))
         CREATE TRIGGER clusters_reconcile_removed AFTER DELETE ON clusters
             FOR EACH ROW EXECUTE FUNCTION hyperfleet_reconcile_resource_removed();
         CREATE TRIGGER nodepools_reconcile_removed AFTER DELETE ON nodepools
             FOR EACH ROW EXECUTE FUNCTION hyperfleet_reconcile_resource_removed();
         """
+
+    /// The resource tables' delete trigger function for the controls and the history (`create`: `CREATE
+    /// FUNCTION` or `CREATE OR REPLACE FUNCTION`), running `statements` (SQL lines). Migration 7 is
+    /// checksummed: the text this builds for it must never change.
+    static func reconcileRemovedFunction(_ create: String, statements: [String]) -> String {
+        """
+        \(create) hyperfleet_reconcile_resource_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+        \(statements.map { "    " + $0 }.joined(separator: "\n"))
+            RETURN NULL;
+        END
+        $$;
+        """
+    }
 }

@@ -18,6 +18,7 @@ public enum Schema {
         Migration(version: 11, name: "room on the resource tables' pages for HOT status updates", sql: resourceFillfactorV11),
         Migration(version: 12, name: "a removed required adapter's liveness rows deleted after the list's transaction, in batches", sql: requiredListV12),
         Migration(version: 13, name: "a report's liveness write found through the primary key in every plan", sql: livenessUpsertV13),
+        Migration(version: 14, name: "a resource's delete triggers plan their statements when they run", sql: deletePlansV14),
     ]
 
     /// The channel the Sentinel LISTENs on; the payload names the resource type (`clusters`, `nodepools`).

@@ -147,20 +147,12 @@ struct WritePathTests {
     }
 
     /// A report's liveness write reads its own row, whatever plan its connection made of the trigger's
-    /// statements while the table was small (migration 13): reports on a table of 80 rows, then 10,000
-    /// clusters more (40,000 liveness rows, not analyzed), then one more report on the same connection
+    /// statements while the table was small (migration 13): reports on a table of 80 rows, then 2,000
+    /// clusters more (8,000 liveness rows, not analyzed), then one more report on the same connection
     /// reads a few liveness rows, not the table (a sequential scan) or every row of its adapter (the
     /// age index). Before migration 13 it read every row.
     @Test func aReportsLivenessWriteReadsItsOwnRowWhateverPlanItsConnectionKept() async throws {
         try await APIHarness.run(clusterAdapters: Self.required) { api in
-            func insertClusters(_ prefix: String, _ count: Int) async throws {
-                _ = try await api.pool.query(
-                    """
-                    INSERT INTO clusters (id, name, spec, created_time, updated_time, created_by, updated_by,
-                        status_last_transition_time, status_last_updated_time)
-                    SELECT $1 || g, $1 || g, '{}', now(), now(), 'b@x.io', 'b@x.io', now(), now() FROM generate_series(1, $2::int) g
-                    """, [prefix, String(count)])
-            }
             func report(_ id: String) -> PipelinedStatement {
                 PipelinedStatement(
                     """
@@ -169,28 +161,81 @@ struct WritePathTests {
                     """, [id])
             }
             _ = try await api.pool.query("ALTER TABLE sentinel_adapter_liveness SET (autovacuum_enabled = false)")
-            try await insertClusters("small-", 20)
+            try await Self.insertClusters(api.pool, "small-", 20)
             _ = try await api.pool.query("VACUUM ANALYZE sentinel_adapter_liveness")
             try await api.pool.withConnection { connection in
                 // More runs than PL/pgSQL needs before it keeps a generic plan.
                 for index in 1...10 { _ = try await connection.queries([report("small-\(index)")]) }
-                try await insertClusters("large-", 10_000)
-                // The connection's counts not yet sent to the statistics, before and after the report.
-                let rowsRead = PipelinedStatement(
-                    """
-                    SELECT seq_tup_read + coalesce(idx_tup_fetch, 0) AS read FROM pg_stat_xact_user_tables
-                    WHERE relname = 'sentinel_adapter_liveness'
-                    """)
-                let results = try await connection.queries([
-                    PipelinedStatement("BEGIN"), rowsRead, report("large-5000"), rowsRead, PipelinedStatement("COMMIT"),
-                ])
-                let read = try #require(try results[3].first?.int("read")) - (try #require(try results[1].first?.int("read")))
+                try await Self.insertClusters(api.pool, "large-", 2_000)
+                let read = try await Self.rowsRead(of: ["sentinel_adapter_liveness"], by: report("large-1000"), on: connection)
                 #expect(read <= 2, "the report read \(read) liveness rows")
             }
             let row = try await api.pool.query(
-                "SELECT reported FROM sentinel_adapter_liveness WHERE resource_id = 'large-5000' AND adapter = 'validation'")
+                "SELECT reported FROM sentinel_adapter_liveness WHERE resource_id = 'large-1000' AND adapter = 'validation'")
             #expect(try row.first?.bool("reported") == true)
         }
+    }
+
+    /// A resource's deletion reads only its own rows of the Sentinel's and the reconcile tables,
+    /// whatever plan its connection made of the delete triggers' statements while those tables were
+    /// small (migration 14): deletions with 20 clusters, then 2,000 more with their records, liveness,
+    /// controls and history rows (not analyzed), then one more deletion on the same connection. Before
+    /// migration 14 it read every row of the four tables.
+    @Test func aDeletionReadsOnlyItsOwnRowsWhateverPlanItsConnectionKept() async throws {
+        try await APIHarness.run(clusterAdapters: Self.required) { api in
+            let tables = ["sentinel_records", "sentinel_adapter_liveness", "hyperfleet_reconcile_controls", "hyperfleet_reconcile_history"]
+            func insertClustersWithRows(_ prefix: String, _ count: Int) async throws {
+                try await Self.insertClusters(api.pool, prefix, count)
+                _ = try await api.pool.query(
+                    """
+                    INSERT INTO sentinel_records (resource_type, resource_id, published_generation, published_at, published_reason, next_due_at)
+                    SELECT 'clusters', id, 1, now(), 'created', now() + interval '1 hour' FROM clusters WHERE starts_with(id, $1)
+                    """, [prefix])
+                // A reconcile request each: the controls row, and its trigger's history entry.
+                _ = try await api.pool.query(
+                    """
+                    INSERT INTO hyperfleet_reconcile_controls (resource_type, resource_id, request_seq, requested_at)
+                    SELECT 'clusters', id, 1, now() FROM clusters WHERE starts_with(id, $1)
+                    """, [prefix])
+            }
+            for table in tables { _ = try await api.pool.query("ALTER TABLE \(table) SET (autovacuum_enabled = false)") }
+            try await insertClustersWithRows("small-", 20)
+            _ = try await api.pool.query("VACUUM ANALYZE " + tables.joined(separator: ", "))
+            try await api.pool.withConnection { connection in
+                for index in 1...10 { _ = try await connection.query("DELETE FROM clusters WHERE id = $1", ["small-\(index)"]) }
+                try await insertClustersWithRows("large-", 2_000)
+                let read = try await Self.rowsRead(
+                    of: tables, by: PipelinedStatement("DELETE FROM clusters WHERE id = 'large-1000'"), on: connection)
+                #expect(read <= 12, "the deletion read \(read) rows of \(tables)")
+            }
+            for table in tables {
+                let left = try await api.pool.query("SELECT count(*) AS n FROM \(table) WHERE resource_id = 'large-1000'").first?.int("n")
+                #expect(left == 0, "\(table)")
+            }
+        }
+    }
+
+    /// Inserts `count` clusters with SQL, ids and names `prefix` followed by 1...count (their triggers
+    /// write their change and liveness rows).
+    static func insertClusters(_ pool: PostgresPool, _ prefix: String, _ count: Int) async throws {
+        _ = try await pool.query(
+            """
+            INSERT INTO clusters (id, name, spec, created_time, updated_time, created_by, updated_by,
+                status_last_transition_time, status_last_updated_time)
+            SELECT $1 || g, $1 || g, '{}', now(), now(), 'b@x.io', 'b@x.io', now(), now() FROM generate_series(1, $2::int) g
+            """, [prefix, String(count)])
+    }
+
+    /// The rows of `tables` that `statement` read on `connection`, in a transaction of its own: the
+    /// connection's counts not yet sent to the statistics (`pg_stat_xact_user_tables`), before and after.
+    static func rowsRead(of tables: [String], by statement: PipelinedStatement, on connection: PostgresConnection) async throws -> Int64 {
+        let counts = PipelinedStatement(
+            """
+            SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0)::bigint AS read FROM pg_stat_xact_user_tables
+            WHERE relname = ANY($1::text[])
+            """, [SQLArray.literal(tables)])
+        let results = try await connection.queries([PipelinedStatement("BEGIN"), counts, statement, counts, PipelinedStatement("COMMIT")])
+        return try #require(try results[3].first?.int("read")) - (try #require(try results[1].first?.int("read")))
     }
 
     /// A list change writes only what changed: the unchanged adapters' liveness rows are not rewritten
