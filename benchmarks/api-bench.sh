@@ -50,28 +50,13 @@ LIST_PATH="/api/hyperfleet/v1/clusters?search=$LIST_SEARCH&pageSize=20"
 BIN=$(bench_binary)
 bench_tools
 
-# Work directory outside any clone under /root (PostgreSQL runs as `postgres`).
-BENCH_DIR=$(mktemp -d /var/tmp/hyperfleet-bench.XXXXXX)
-chmod 755 "$BENCH_DIR"
-PGDIR=$BENCH_DIR/pg
+# The work directory and the exit trap (lib/bench.sh: bench_workdir, bench_stop below).
 API_PID=""
-PG_STARTED=0
-cleanup() {
-    local rc=$?
-    trap - INT TERM EXIT
-    # (an `if`, not `&&`: under `set -e` a failing last command of an && list would end the trap here)
+bench_stop() {
     if [ -n "${WRITER_PID:-}" ]; then kill "$WRITER_PID" 2>/dev/null || true; fi
-    if [ -n "$API_PID" ]; then
-        kill -TERM "$API_PID" 2>/dev/null || true
-        wait "$API_PID" 2>/dev/null || true
-    fi
-    [ "$PG_STARTED" = 1 ] && pg_stop "$PGDIR"
-    if [ "$KEEP" = 1 ]; then log "kept $BENCH_DIR"; else rm -rf "$BENCH_DIR"; fi
-    exit "$rc"
+    stop_process "$API_PID"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_workdir bench
 
 PGPORT=$(free_port)
 API_PORT=$(free_port)

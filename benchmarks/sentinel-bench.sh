@@ -26,32 +26,24 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/lib/common.sh"
+. "$ROOT/benchmarks/lib/bench.sh"
 KEEP=${BENCH_KEEP:-0}
 
 ensure_system_packages
 
-# Work directory outside any clone under /root (PostgreSQL runs as `postgres`).
-BENCH_DIR=$(mktemp -d /var/tmp/hyperfleet-sentinel-bench.XXXXXX)
-chmod 755 "$BENCH_DIR"
-PGDIR=$BENCH_DIR/pg
-PG_STARTED=0
+# The work directory and the exit trap (lib/bench.sh: bench_workdir, bench_stop below).
 QUICKACK_SET=0
 # loopback_routes [quickack 1]: the two local loopback routes, with the given extra attributes.
 loopback_routes() {
     ip route change local 127.0.0.0/8 dev lo proto kernel scope host src 127.0.0.1 table local "$@" &&
         ip route change local 127.0.0.1 dev lo proto kernel scope host src 127.0.0.1 table local "$@"
 }
-cleanup() {
-    local rc=$?
-    trap - INT TERM EXIT
-    [ "$QUICKACK_SET" = 1 ] && { loopback_routes || echo "could not restore the loopback routes (ip route show table local)" >&2; }
-    [ "$PG_STARTED" = 1 ] && pg_stop "$PGDIR"
-    if [ "$KEEP" = 1 ]; then log "kept $BENCH_DIR"; else rm -rf "$BENCH_DIR"; fi
-    exit "$rc"
+bench_stop() {
+    if [ "$QUICKACK_SET" = 1 ]; then
+        loopback_routes || echo "could not restore the loopback routes (ip route show table local)" >&2
+    fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_workdir sentinel-bench
 
 log "building sentinel-bench (release)"
 (cd "$ROOT" && swift build -c release --product sentinel-bench >"$BENCH_DIR/build.log" 2>&1) \

@@ -53,31 +53,17 @@ done
 
 bench_tools
 
-BENCH_DIR=$(mktemp -d /var/tmp/hyperfleet-tracing-cost.XXXXXX)
-chmod 755 "$BENCH_DIR"
-PGDIR=$BENCH_DIR/pg
 API_PID=""
 SINK_PID=""
-PG_STARTED=0
 stop_api() {
-    if [ -n "$API_PID" ]; then
-        kill -TERM "$API_PID" 2>/dev/null || true
-        wait "$API_PID" 2>/dev/null || true
-        API_PID=""
-    fi
+    stop_process "$API_PID"
+    API_PID=""
 }
-cleanup() {
-    local rc=$?
-    trap - INT TERM EXIT
+bench_stop() {
     stop_api
     if [ -n "$SINK_PID" ]; then kill "$SINK_PID" 2>/dev/null || true; fi
-    [ "$PG_STARTED" = 1 ] && pg_stop "$PGDIR"
-    if [ "$KEEP" = 1 ]; then log "kept $BENCH_DIR"; else rm -rf "$BENCH_DIR"; fi
-    exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_workdir tracing-cost
 
 PGPORT=$(free_port)
 API_PORT=$(free_port)

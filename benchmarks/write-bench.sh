@@ -65,33 +65,16 @@ if [ "$SENTINEL" = 1 ] && [ ! -x "$BENCH_BIN" ]; then
 fi
 bench_tools
 
-# Work directory outside any clone under /root (PostgreSQL runs as `postgres`).
-BENCH_DIR=$(mktemp -d /var/tmp/hyperfleet-write-bench.XXXXXX)
-chmod 755 "$BENCH_DIR"
-PGDIR=$BENCH_DIR/pg
+# The work directory and the exit trap (lib/bench.sh: bench_workdir, bench_stop below).
 API_PID=""
 SENTINEL_PID=""
 KAFKA_PID=""
-PG_STARTED=0
-stop_process() { # pid: SIGTERM, then wait
-    if [ -n "$1" ]; then
-        kill -TERM "$1" 2>/dev/null || true
-        wait "$1" 2>/dev/null || true
-    fi
-}
-cleanup() {
-    local rc=$?
-    trap - INT TERM EXIT
+bench_stop() {
     stop_process "$SENTINEL_PID"
     stop_process "$KAFKA_PID"
     stop_process "$API_PID"
-    [ "$PG_STARTED" = 1 ] && pg_stop "$PGDIR"
-    if [ "$KEEP" = 1 ]; then log "kept $BENCH_DIR"; else rm -rf "$BENCH_DIR"; fi
-    exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_workdir write-bench
 
 PGPORT=$(free_port)
 API_PORT=$(free_port)

@@ -62,21 +62,8 @@ LOOKS=$((CLUSTERS / BATCH))
 BIN=$(bench_binary)
 bench_tools
 
-BENCH_DIR=$(mktemp -d /var/tmp/hyperfleet-write-replay.XXXXXX)
-chmod 755 "$BENCH_DIR"
-PGDIR=$BENCH_DIR/pg
-PG_STARTED=0
 API_PID="" # no API here: measure_idle counts PostgreSQL and the other processes
-cleanup() {
-    local rc=$?
-    trap - INT TERM EXIT
-    [ "$PG_STARTED" = 1 ] && pg_stop "$PGDIR"
-    if [ "$KEEP" = 1 ]; then log "kept $BENCH_DIR"; else rm -rf "$BENCH_DIR"; fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_workdir write-replay
 
 PGPORT=$(free_port)
 DB=hyperfleet

@@ -1,7 +1,7 @@
-# Shared helpers of the API benchmarks (api-bench.sh, write-bench.sh). Source after
-# scripts/lib/common.sh, with ROOT, HERE, BENCH_DIR, PGDIR, PGPORT, DURATION, WARMUP, THREADS, CONNS
-# and PERF set. Defines the measurement arrays (API_CPU, PG_CPU, BUSY, RPS, P50, P99, P999, REQS,
-# ERRS, TPS, PGB_LAT, PGB_TX) filled by `measure`, `run_wrk` and `run_pgbench`.
+# Shared helpers of the benchmark scripts. Source after scripts/lib/common.sh; the measuring helpers
+# read ROOT, HERE, BENCH_DIR, PGDIR, PGPORT, DURATION, WARMUP, THREADS, CONNS and PERF. Defines the
+# measurement arrays (API_CPU, PG_CPU, BUSY, RPS, P50, P99, P999, REQS, ERRS, TPS, PGB_LAT, PGB_TX)
+# filled by `measure`, `run_wrk` and `run_pgbench`.
 # shellcheck shell=bash
 
 # The hyperfleet binary: HYPERFLEET_BIN, or this checkout's release build.
@@ -25,6 +25,39 @@ bench_tools() {
     fi
     PGBENCH=$PG_BIN/pgbench; [ -x "$PGBENCH" ] || PGBENCH=$(command -v pgbench)
     PSQL=$PG_BIN/psql
+}
+
+# stop_process PID: SIGTERM, then wait for it; nothing when PID is empty.
+stop_process() {
+    if [ -n "$1" ]; then
+        kill -TERM "$1" 2>/dev/null || true
+        wait "$1" 2>/dev/null || true
+    fi
+}
+
+# bench_workdir NAME: the work directory BENCH_DIR (/var/tmp/hyperfleet-NAME.*: outside any clone under
+# /root, since PostgreSQL runs as `postgres`), PGDIR in it, PG_STARTED=0, and the exit trap
+# (bench_cleanup). Ctrl-C and SIGTERM end the script through that trap.
+bench_workdir() {
+    BENCH_DIR=$(mktemp -d "/var/tmp/hyperfleet-$1.XXXXXX")
+    chmod 755 "$BENCH_DIR"
+    PGDIR=$BENCH_DIR/pg
+    PG_STARTED=0
+    trap bench_cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
+# The exit trap: the script's own `bench_stop` first (when it defines one: the processes it started),
+# then PostgreSQL, then the work directory (kept when KEEP=1); exits with the script's status.
+# (`if`s, not `&&`: under `set -e` a failing last command of an && list would end the trap there.)
+bench_cleanup() {
+    local rc=$?
+    trap - INT TERM EXIT
+    if declare -F bench_stop >/dev/null; then bench_stop || true; fi
+    if [ "$PG_STARTED" = 1 ]; then pg_stop "$PGDIR"; fi
+    if [ "${KEEP:-0}" = 1 ]; then log "kept $BENCH_DIR"; else rm -rf "$BENCH_DIR"; fi
+    exit "$rc"
 }
 
 # start_api BIN DB_URL: `hyperfleet api --no-auth` on API_PORT/HEALTH_PORT/METRICS_PORT, from the work
