@@ -13,7 +13,7 @@
 #   3. cluster creates: POST /clusters with new names;
 #   4. PATCHes: PATCH /clusters/{random id} with a new spec.
 # Goals (ratios against the median pgbench -N rate): reports >= 40 % with p99 <= 25 ms, creates >= 40 %.
-# Then the server time of each statement during one report run (pg_stat_statements), and the report run
+# Then the server time of each statement during the first report and create runs (pg_stat_statements), and the report run
 # again with a Sentinel (`hyperfleet sentinel`, config/sentinel.yaml, a librdkafka mock broker served by
 # `sentinel-bench --serve-mock-kafka`) consuming the change queue: its recorded events/s (from its
 # hyperfleet_sentinel_events_published_total) and the drop of the report rate (goal: at most 25 %).
@@ -126,22 +126,27 @@ measure_idle
 
 # ---------------------------------------------------------------- 3. reports, pgbench -N, creates, PATCHes
 export BENCH_ADAPTERS=$ADAPTERS
+# What one request costs the server, statement by statement (pg_stat_statements since the last reset:
+# the run's warm-up included), into $1.
+statement_times() {
+    psql_db -d "$DB" -c "
+        SELECT calls, round(total_exec_time::numeric / calls * 1000) AS mean_us,
+               round(100 * total_exec_time / sum(total_exec_time) OVER ())::int AS pct,
+               round(shared_blks_hit::numeric / calls, 1) AS hit_per_call,
+               round(wal_bytes::numeric / calls) AS wal_bytes_per_call,
+               regexp_replace(left(query, 110), '\s+', ' ', 'g') AS statement
+        FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = '$DB')
+        ORDER BY total_exec_time DESC LIMIT 14" >"$1"
+}
+reset_statement_times() { psql_db -d "$DB" -tA -c "SELECT pg_stat_statements_reset()" >/dev/null; }
 for round in $(seq "$ROUNDS"); do
-    if [ "$round" = 1 ]; then psql_db -d "$DB" -tA -c "SELECT pg_stat_statements_reset()" >/dev/null; fi
+    if [ "$round" = 1 ]; then reset_statement_times; fi
     BENCH_MODE=report run_wrk "report$round" "$CONNS" "$API/" "$IDS_FILE"
-    if [ "$round" = 1 ]; then
-        # What one report costs the server, statement by statement (the first run's, warm-up included).
-        psql_db -d "$DB" -c "
-            SELECT calls, round(total_exec_time::numeric / calls * 1000) AS mean_us,
-                   round(100 * total_exec_time / sum(total_exec_time) OVER ())::int AS pct,
-                   round(shared_blks_hit::numeric / calls, 1) AS hit_per_call,
-                   round(wal_bytes::numeric / calls) AS wal_bytes_per_call,
-                   regexp_replace(left(query, 110), '\s+', ' ', 'g') AS statement
-            FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = '$DB')
-            ORDER BY total_exec_time DESC LIMIT 14" >"$BENCH_DIR/statements-report.txt"
-    fi
+    if [ "$round" = 1 ]; then statement_times "$BENCH_DIR/statements-report.txt"; fi
     run_pgbench "pgbench$round" -N
+    if [ "$round" = 1 ]; then reset_statement_times; fi
     BENCH_MODE=create BENCH_PATH_PREFIX=/api/hyperfleet/v1/clusters run_wrk "create$round" "$CONNS" "$API/"
+    if [ "$round" = 1 ]; then statement_times "$BENCH_DIR/statements-create.txt"; fi
     BENCH_MODE=patch run_wrk "patch$round" "$CONNS" "$API/" "$IDS_FILE"
 done
 TPS_MEDIAN=$(median $(for r in $(seq "$ROUNDS"); do echo "${TPS[pgbench$r]}"; done))
@@ -285,6 +290,9 @@ requests (pgbench row: per transaction). pgbench latency average ${PGB_LAT[pgben
 
 == Server time per statement during the first report run (pg_stat_statements; warm-up included)
 $(cat "$BENCH_DIR/statements-report.txt")
+
+== Server time per statement during the first create run (pg_stat_statements; warm-up included)
+$(cat "$BENCH_DIR/statements-create.txt")
 EOF
 
 total_errors=0

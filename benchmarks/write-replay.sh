@@ -17,13 +17,16 @@
 #   report, bare        the same with no bookkeeping at all: what CONTRACT.md alone asks of a report (row
 #                       lock, aggregation in the transaction); not a deployable variant;
 #   create, as sent     a cluster create as the API sends it (one INSERT ... RETURNING with BEGIN and COMMIT);
-#   create, bare        the same with the triggers off;
+#   create, change row  the same with the triggers off and the change row inserted by the statement itself
+#                       (the least SENTINEL.md allows; no liveness rows, no list totals); not deployable;
+#   create, bare        the same with the triggers off and no change row;
 # and last, with BENCH_SENTINEL_CLIENTS clients (the Sentinel's two overlapping looks), the least a Sentinel
 # must write per published event (SENTINEL.md: the claim before the send, the record after the
 # acknowledgement; OPERATIONS.md: a history entry), in batches of BENCH_BATCH: no read, no Kafka. Its
 # events/s is a ceiling for the Sentinel's mass events on this machine.
 # The variants that turn triggers off do so with ALTER TABLE on this private database only.
-# Prints the parameters, the machine, a table and the ratios of the medians; stops what it started.
+# Prints the parameters, the machine, a table (transactions/s and PostgreSQL's CPU per transaction, all
+# its processes, each round) and the ratios of the medians; stops what it started.
 #
 # Environment (defaults in brackets):
 #   BENCH_DURATION [12]     seconds of each run
@@ -153,9 +156,15 @@ report_script "$BENCH_DIR/report-change-row.sql" ",
 queued AS (INSERT INTO sentinel_changes (resource_type, resource_id) VALUES ('clusters', :cid))"
 cp "$BENCH_DIR/report-as-sent.sql" "$BENCH_DIR/report-bare.sql"
 
-cat >"$BENCH_DIR/create.sql" <<'SQL'
-\set r random(1, 1000000000)
+# create_script FILE CHANGE-ROW: the create as the API sends it; CHANGE-ROW 1 also inserts its change row.
+create_script() {
+    local queue=""
+    [ "$2" = 1 ] && queue=",
+queued AS (INSERT INTO sentinel_changes (resource_type, resource_id) SELECT 'clusters', id FROM created)"
+    cat >"$1" <<SQL
+\\set r random(1, 1000000000)
 BEGIN;
+WITH created AS (
 INSERT INTO clusters (id, name, spec, labels, generation, created_time, updated_time, created_by, updated_by,
     status_last_transition_time, status_last_updated_time)
 VALUES (md5(:client_id || '/' || :r || '/' || clock_timestamp()), 'replay-' || md5(:client_id || '/' || :r || '/' || clock_timestamp()),
@@ -163,9 +172,13 @@ VALUES (md5(:client_id || '/' || :r || '/' || clock_timestamp()), 'replay-' || m
     'replay@example.com', now(), now())
 RETURNING id, name, spec_text AS spec, labels_text AS labels, generation, created_time, updated_time, created_by, updated_by,
     deleted_time, deleted_by, status_phase, status_observed_generation, status_last_transition_time, status_last_updated_time,
-    status_conditions_text AS status_conditions;
+    status_conditions_text AS status_conditions)$queue
+SELECT * FROM created;
 COMMIT;
 SQL
+}
+create_script "$BENCH_DIR/create.sql" 0
+create_script "$BENCH_DIR/create-change-row.sql" 1
 
 # The Sentinel's least writes per look: each client takes its own looks (no two clients on one batch).
 cat >"$BENCH_DIR/sentinel-writes.sql" <<SQL
@@ -190,18 +203,21 @@ triggers() { # ENABLE|DISABLE
 }
 
 # ---------------------------------------------------------------- 3. the runs
-declare -A TPS ROUND_TPS
+declare -A TPS PG_US
 replay() { # NAME DATABASE CLIENTS PGBENCH-ARGS...
     local name=$1 db=$2 clients=$3; shift 3
     local threads=$THREADS out=$BENCH_DIR/$name.txt
     [ "$clients" -lt "$threads" ] && threads=$clients
     log "$name: pgbench $* -c $clients -j $threads -T $DURATION"
-    "$PGBENCH" -M prepared -n -c "$clients" -j "$threads" -T "$DURATION" -h 127.0.0.1 -p "$PGPORT" -U postgres "$@" "$db" >"$out" 2>&1 \
+    measure "$name" "$PGBENCH" -M prepared -n -c "$clients" -j "$threads" -T "$DURATION" -h 127.0.0.1 -p "$PGPORT" -U postgres "$@" "$db" >"$out" 2>&1 \
         || { cat "$out" >&2; return 1; }
     grep -q "number of failed transactions: 0 " "$out" || { echo "$name: failed transactions:" >&2; cat "$out" >&2; return 1; }
     TPS[$name]=$(awk -F'= ' '/^tps/ {split($2, a, " "); printf "%d", a[1]; exit}' "$out")
+    local transactions
+    transactions=$(awk -F': ' '/^number of transactions actually processed/ {split($2, a, "/"); print a[1]; exit}' "$out")
+    PG_US[$name]=$(( transactions > 0 ? PG_CPU[$name] / transactions : 0 ))
 }
-VARIANTS=("report, as sent" "report, change row" "report, bare" "create, as sent" "create, bare" "sentinel writes")
+VARIANTS=("report, as sent" "report, change row" "report, bare" "create, as sent" "create, change row" "create, bare" "sentinel writes")
 measure_idle
 for round in $(seq 1 "$ROUNDS"); do
     replay "pgbench-N-$round" pgbench "$CONNS" -N
@@ -212,6 +228,7 @@ for round in $(seq 1 "$ROUNDS"); do
     triggers DISABLE
     replay "report-change-row-$round" "$DB" "$CONNS" -f "$BENCH_DIR/report-change-row.sql"
     replay "report-bare-$round" "$DB" "$CONNS" -f "$BENCH_DIR/report-bare.sql"
+    replay "create-change-row-$round" "$DB" "$CONNS" -f "$BENCH_DIR/create-change-row.sql"
     replay "create-bare-$round" "$DB" "$CONNS" -f "$BENCH_DIR/create.sql"
     triggers ENABLE
 done
@@ -224,11 +241,14 @@ echo "postgresql  $("$PSQL" -X -tA -h 127.0.0.1 -p "$PGPORT" -U postgres -d post
 echo "parameters  $CLUSTERS clusters, required adapters $REQUIRED (a status row each), $ROUNDS rounds of ${DURATION}s,"
 echo "            $CONNS clients (-j $THREADS), -M prepared; Sentinel writes: batches of $BATCH, $SENTINEL_CLIENTS clients"
 echo
-printf '| %-22s | %s |\n' "run" "tps per round"
-printf '|%s|%s|\n' "------------------------" "--------------------------------"
+printf '| %-22s | %-32s | %s |\n' "run" "tps per round" "PostgreSQL CPU us per transaction"
+printf '|%s|%s|%s|\n' "------------------------" "----------------------------------" "-----------------------------------"
 rounds_of() { local k=$1 r list=""; for r in $(seq 1 "$ROUNDS"); do list+="${TPS[$k-$r]} "; done; echo "$list"; }
-printf '| %-22s | %s |\n' "pgbench -N" "$(rounds_of pgbench-N)"
-for variant in "${VARIANTS[@]}"; do printf '| %-22s | %s |\n' "$variant" "$(rounds_of "$(key "$variant")")"; done
+cpu_of() { local k=$1 r list=""; for r in $(seq 1 "$ROUNDS"); do list+="${PG_US[$k-$r]} "; done; echo "$list"; }
+printf '| %-22s | %-32s | %-33s |\n' "pgbench -N" "$(rounds_of pgbench-N)" "$(cpu_of pgbench-N)"
+for variant in "${VARIANTS[@]}"; do
+    printf '| %-22s | %-32s | %-33s |\n' "$variant" "$(rounds_of "$(key "$variant")")" "$(cpu_of "$(key "$variant")")"
+done
 echo
 # shellcheck disable=SC2046
 N=$(median $(rounds_of pgbench-N))

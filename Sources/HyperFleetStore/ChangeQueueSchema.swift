@@ -35,10 +35,11 @@ extension Schema {
         ]))
         """
 
-    /// The resource tables' change trigger function as migration 10 wrote it and migration 14 rewrote
-    /// it: `onDelete` (SQL lines) deletes the resource's Sentinel rows when the resource goes. Migration
-    /// 10 is checksummed: the text this builds for it must never change.
-    static func resourceChangedFunction(onDelete: [String]) -> String {
+    /// The resource tables' change trigger function as migration 10 wrote it and migrations 14 and 15
+    /// rewrote it: `onDelete` (SQL lines) deletes the resource's Sentinel rows when the resource goes,
+    /// `onClusterPhaseChange` queues a cluster's nodepools when its phase changed. Migration 10 is
+    /// checksummed: the text this builds for it must never change.
+    static func resourceChangedFunction(onDelete: [String], onClusterPhaseChange: [String] = nodePoolsQueuedV10) -> String {
         """
         CREATE OR REPLACE FUNCTION hyperfleet_sentinel_resource_changed() RETURNS trigger LANGUAGE plpgsql AS $$
         DECLARE
@@ -55,15 +56,20 @@ extension Schema {
                 FROM hyperfleet_required_adapters r WHERE r.resource_type = rtype
                 ON CONFLICT DO NOTHING;
             ELSIF rtype = 'clusters' AND NEW.status_phase IS DISTINCT FROM OLD.status_phase THEN
-                -- Nodepools waiting on their cluster hear of its phase change promptly.
-                INSERT INTO sentinel_changes (resource_type, resource_id)
-                SELECT 'nodepools', n.id FROM nodepools n WHERE n.cluster_id = NEW.id;
+        \(onClusterPhaseChange.map { "        " + $0 }.joined(separator: "\n"))
             END IF;
             RETURN NEW;
         END
         $$;
         """
     }
+
+    /// Migration 10's statement queueing a cluster's nodepools after its phase changed.
+    static let nodePoolsQueuedV10 = [
+        "-- Nodepools waiting on their cluster hear of its phase change promptly.",
+        "INSERT INTO sentinel_changes (resource_type, resource_id)",
+        "SELECT 'nodepools', n.id FROM nodepools n WHERE n.cluster_id = NEW.id;",
+    ]
 
     /// The status tables' change trigger function as migration 10 wrote it and migration 13 rewrote
     /// it: `liveness` (SQL lines) records the report for the stale-adapter checks after the resource is

@@ -15,7 +15,9 @@ public enum RequiredAdapters {
     }
 
     /// Replaces the list for a type. When it changed, every resource of that type is re-aggregated in
-    /// batches of `batchSize`. Returns whether the list changed.
+    /// batches of `batchSize`, and its liveness rows brought in line with the list; first it waits, at
+    /// most `inFlightLimit`, for the writes under way when the list committed. Returns whether the list
+    /// changed.
     ///
     /// The list's transaction only deletes the removed adapters' rows and inserts the added ones (the
     /// trigger gives an added adapter a liveness row on every resource, rows no report touches yet). A
@@ -26,7 +28,8 @@ public enum RequiredAdapters {
     /// stale check reads; the next change of the list removes them.
     @discardableResult
     public static func sync(
-        _ type: ResourceType, adapters: [String], store: ResourceStore, now: Timestamp = .now(), batchSize: Int = 200
+        _ type: ResourceType, adapters: [String], store: ResourceStore, now: Timestamp = .now(), batchSize: Int = 200,
+        inFlightLimit: Duration = .seconds(60)
     ) async throws -> Bool {
         let wanted = Array(Set(adapters)).sorted()
         let changed = try await store.pool.withTransaction { connection -> Bool in
@@ -47,17 +50,48 @@ public enum RequiredAdapters {
         }
         guard changed else { return false }
         store.logger.info("required adapters changed; re-aggregating", metadata: ["resource_type": "\(type.rawValue)", "adapters": "\(wanted)"])
+        try await awaitWritesThatSawTheOldList(type, pool: store.pool, logger: store.logger, limit: inFlightLimit)
         try await removeUnrequiredLiveness(type, pool: store.pool, batchSize: batchSize)
         var after = ""
         while true {
             let ids = try await store.pool.query(
                 "SELECT id FROM \(type.table) WHERE id > $1 ORDER BY id LIMIT \(batchSize)", [after]
             ).map { try $0.text("id") }
+            try await removeOrphanLiveness(type, after: after, through: ids.last, except: ids, pool: store.pool)
             guard let last = ids.last else { break }
             try await store.reaggregateBatch(type, ids: ids, now: now)
             after = last
         }
         return true
+    }
+
+    /// The list's trigger gave the added adapters a liveness row on every resource its statement saw.
+    /// A create under way then read the old list (its resource got rows for the old adapters only), and
+    /// a hard deletion under way was not seen (its resource got a row that its deletion never removes,
+    /// which the stale check would count for ever). Both were running when the list committed: once they
+    /// have ended, the batches see their outcome, give every resource its missing rows and remove rows
+    /// of resources that are gone (`reaggregateBatch`, `removeOrphanLiveness`).
+    static func awaitWritesThatSawTheOldList(_ type: ResourceType, pool: PostgresPool, logger: Logger, limit: Duration) async throws {
+        let running = try await pool.waitForWriters(of: type.table, limit: limit)
+        guard !running.isEmpty else { return }
+        logger.warning(
+            "writes to \(type.table) under way when the required adapters changed have not ended; going on without them: a resource they create may lack an added adapter's liveness row until that adapter reports, and one they delete may keep its row until the next change of the list",
+            metadata: ["resource_type": "\(type.rawValue)", "pids": "\(running)", "waited": "\(limit)"])
+    }
+
+    /// Deletes the liveness rows of resources of `type` that no longer exist, with ids in
+    /// (`after`, `through`] (`through` nil: no upper bound) other than `existing`. One statement: a
+    /// resource created meanwhile is either seen with its rows or not seen at all.
+    static func removeOrphanLiveness(
+        _ type: ResourceType, after: String, through: String?, except existing: [String], pool: PostgresPool
+    ) async throws {
+        _ = try await pool.query(
+            """
+            DELETE FROM sentinel_adapter_liveness l
+            WHERE l.resource_type = $1 AND l.resource_id > $2 AND ($3::text IS NULL OR l.resource_id <= $3)
+              AND l.resource_id <> ALL($4::text[])
+              AND NOT EXISTS (SELECT 1 FROM \(type.table) t WHERE t.id = l.resource_id)
+            """, [type.rawValue, after, through, SQLArray.literal(existing)])
     }
 
     /// Deletes the liveness rows of adapters no longer required for `type`, `batchSize` per transaction.
@@ -102,9 +136,10 @@ public enum RequiredAdapters {
 extension ResourceStore {
     /// Re-aggregates `ids` (sorted) in one transaction of a few statements, whatever their number: the
     /// rows are locked as a status report would (a nodepool's cluster first), read with their status
-    /// rows, and the changed statuses written with one UPDATE. Row locks are held for those statements
-    /// only, not for a statement per resource (500 resources one by one held the first row locked for
-    /// about a second under load: benchmarks/README.md).
+    /// rows, given the liveness rows of required adapters they lack, and the changed statuses written
+    /// with one UPDATE. Row locks are held for those statements only, not for a statement per resource
+    /// (500 resources one by one held the first row locked for about a second under load:
+    /// benchmarks/README.md).
     func reaggregateBatch(_ type: ResourceType, ids: [String], now: Timestamp) async throws {
         let changed = try await pool.withTransaction { connection in
             let idArray = SQLArray.literal(ids)
@@ -126,6 +161,24 @@ extension ResourceStore {
             var byResource: [String: [StatusRecord]] = [:]
             for row in statusRows { byResource[try row.text("resource_id"), default: []].append(try StatusRecord(row: row)) }
             let required = try await RequiredAdapters.load(type, on: connection)
+            // The liveness rows of required adapters that these resources lack (a create under way
+            // when an adapter was added read the list without it). The rows are locked, so no deletion
+            // of them is under way; the rows they have are read with one walk of the index's range.
+            if let first = records.first?.id, let last = records.last?.id {
+                _ = try await connection.query(
+                    """
+                    INSERT INTO sentinel_adapter_liveness (resource_type, resource_id, adapter, last_report_time, reported)
+                    SELECT $1, m.id, m.adapter, coalesce(s.last_report_time, t.created_time), s.adapter IS NOT NULL
+                    FROM (SELECT u.id, r.adapter FROM unnest($2::text[]) u(id)
+                              JOIN hyperfleet_required_adapters r ON r.resource_type = $1
+                          EXCEPT
+                          SELECT l.resource_id, l.adapter FROM sentinel_adapter_liveness l
+                          WHERE l.resource_type = $1 AND l.resource_id >= $3 AND l.resource_id <= $4) m
+                    JOIN \(type.table) t ON t.id = m.id
+                    LEFT JOIN \(type.statusTable) s ON s.\(type.statusForeignKey) = m.id AND s.adapter = m.adapter
+                    ON CONFLICT DO NOTHING
+                    """, [type.rawValue, SQLArray.literal(records.map(\.id)), first, last])
+            }
             var updates: [(id: String, status: ResourceStatus)] = []
             for record in records {
                 let status = aggregate(record, rows: StatusRows(records: byResource[record.id] ?? [], required: required), now: now)

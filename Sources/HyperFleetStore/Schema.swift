@@ -19,6 +19,7 @@ public enum Schema {
         Migration(version: 12, name: "a removed required adapter's liveness rows deleted after the list's transaction, in batches", sql: requiredListV12),
         Migration(version: 13, name: "a report's liveness write found through the primary key in every plan", sql: livenessUpsertV13),
         Migration(version: 14, name: "a resource's delete triggers plan their statements when they run", sql: deletePlansV14),
+        Migration(version: 15, name: "a cluster's phase change plans its nodepool lookup when it runs", sql: phaseChangePlansV15),
     ]
 
     /// The channel the Sentinel LISTENs on; the payload names the resource type (`clusters`, `nodepools`).

@@ -215,10 +215,52 @@ struct WritePathTests {
         }
     }
 
+    /// A cluster's phase change reads only its own nodepools to queue them, whatever plan its
+    /// connection made of the resource trigger's statement while `nodepools` was small (migration 15):
+    /// phase changes with 10 nodepools, then 4,000 more (not analyzed), then one more phase change on
+    /// the same connection. Before migration 15 it read the whole table.
+    @Test func aClusterPhaseChangeReadsOnlyItsNodePoolsWhateverPlanItsConnectionKept() async throws {
+        try await APIHarness.run(clusterAdapters: Self.required) { api in
+            _ = try await api.pool.query("ALTER TABLE nodepools SET (autovacuum_enabled = false)")
+            try await Self.insertClusters(api.pool, "c-", 200)
+            func insertNodePools(_ prefix: String, _ count: Int) async throws {
+                _ = try await api.pool.query(
+                    """
+                    INSERT INTO nodepools (id, cluster_id, name, spec, created_time, updated_time, created_by, updated_by,
+                        status_last_transition_time, status_last_updated_time)
+                    SELECT $1 || g, 'c-' || (g % 200 + 1), $1 || g, '{}', now(), now(), 'b@x.io', 'b@x.io', now(), now()
+                    FROM generate_series(1, $2::int) g
+                    """, [prefix, String(count)])
+            }
+            func phaseChange(_ id: String) -> PipelinedStatement {
+                PipelinedStatement(
+                    "UPDATE clusters SET status_phase = CASE WHEN status_phase = 'Ready' THEN 'NotReady' ELSE 'Ready' END WHERE id = $1", [id])
+            }
+            try await insertNodePools("small-", 10)
+            _ = try await api.pool.query("VACUUM ANALYZE nodepools")
+            try await api.pool.withConnection { connection in
+                // More runs than PL/pgSQL needs before it keeps a generic plan.
+                for index in 1...10 { _ = try await connection.queries([phaseChange("c-\(index)")]) }
+                try await insertNodePools("large-", 4_000)
+                _ = try await api.pool.query("DELETE FROM sentinel_changes")
+                let read = try await Self.rowsRead(of: ["nodepools"], by: phaseChange("c-100"), on: connection)
+                #expect(read <= 40, "the phase change read \(read) nodepools")
+            }
+            let queued = try await api.pool.query(
+                "SELECT count(DISTINCT resource_id) AS n FROM sentinel_changes WHERE resource_type = 'nodepools'")
+            #expect(try queued.first?.int("n") == 20, "the cluster's 20 nodepools are queued")
+        }
+    }
+
     /// Inserts `count` clusters with SQL, ids and names `prefix` followed by 1...count (their triggers
     /// write their change and liveness rows).
     static func insertClusters(_ pool: PostgresPool, _ prefix: String, _ count: Int) async throws {
-        _ = try await pool.query(
+        _ = try await pool.withConnection { try await $0.queries([insertClusters(prefix, count)]) }
+    }
+
+    /// The statement of `insertClusters`.
+    static func insertClusters(_ prefix: String, _ count: Int) -> PipelinedStatement {
+        PipelinedStatement(
             """
             INSERT INTO clusters (id, name, spec, created_time, updated_time, created_by, updated_by,
                 status_last_transition_time, status_last_updated_time)
@@ -273,6 +315,62 @@ struct WritePathTests {
             #expect(try await RequiredAdapters.sync(.clusters, adapters: ["validation", "extra", "dns"], store: api.store))
             #expect(try await rows("dns").count == dns.count)
             #expect(try await RequiredAdapters.sync(.clusters, adapters: ["dns", "extra", "validation"], store: api.store) == false)
+        }
+    }
+    /// An adapter added to the list while a create and a hard deletion are under way: the create read
+    /// the old list and the list's trigger does not see it, and the trigger sees the resource being
+    /// deleted. `sync` waits for both and then gives the created cluster its row of the added adapter,
+    /// and leaves none of the deleted one (the stale check would count it for ever).
+    @Test func anAdapterAddedWhileResourcesAreCreatedAndDeletedGetsARowOnExactlyTheResourcesThatExist() async throws {
+        try await APIHarness.run(clusterAdapters: ["validation"]) { api in
+            try await Self.insertClusters(api.pool, "kept-", 3)
+            try await Self.insertClusters(api.pool, "gone-", 1)
+            func adapters(_ id: String) async throws -> [String] {
+                try await api.pool.query(
+                    "SELECT adapter FROM sentinel_adapter_liveness WHERE resource_id = $1 ORDER BY adapter", [id]
+                ).map { try $0.text("adapter") }
+            }
+            try await api.pool.withConnection { creating in
+                try await api.pool.withConnection { deleting in
+                    _ = try await creating.queries([PipelinedStatement("BEGIN"), Self.insertClusters("new-", 1)])
+                    _ = try await deleting.queries([PipelinedStatement("BEGIN"), PipelinedStatement("DELETE FROM clusters WHERE id = 'gone-1'")])
+                    let sync = Task {
+                        try await RequiredAdapters.sync(.clusters, adapters: ["validation", "extra"], store: api.store, batchSize: 2)
+                    }
+                    // The list commits while both are under way.
+                    let deadline = ContinuousClock.now + .seconds(20)
+                    while try await RequiredAdapters.current(.clusters, pool: api.pool) != ["extra", "validation"], ContinuousClock.now < deadline {
+                        try await Task.sleep(for: .milliseconds(10))
+                    }
+                    try await Task.sleep(for: .milliseconds(200))
+                    _ = try await deleting.query("COMMIT")
+                    // Time for batches that did not wait to pass the created cluster's id.
+                    try await Task.sleep(for: .milliseconds(200))
+                    _ = try await creating.query("COMMIT")
+                    #expect(try await sync.value)
+                }
+            }
+            #expect(try await adapters("new-1") == ["extra", "validation"])
+            #expect(try await adapters("gone-1") == [])
+            for index in 1...3 { #expect(try await adapters("kept-\(index)") == ["extra", "validation"]) }
+        }
+    }
+    /// A transaction left open (a session idle in its transaction) does not hold a list change for
+    /// ever: `sync` waits for it at most its limit, then goes on.
+    @Test func aTransactionLeftOpenHoldsARequiredListChangeOnlyForItsLimit() async throws {
+        try await APIHarness.run(clusterAdapters: ["validation"]) { api in
+            try await Self.insertClusters(api.pool, "kept-", 2)
+            try await api.pool.withConnection { idle in
+                _ = try await idle.queries([PipelinedStatement("BEGIN"), Self.insertClusters("open-", 1)])
+                let started = ContinuousClock.now
+                #expect(try await RequiredAdapters.sync(
+                    .clusters, adapters: ["validation", "extra"], store: api.store, inFlightLimit: .milliseconds(500)))
+                let waited = ContinuousClock.now - started
+                #expect(waited >= .milliseconds(500) && waited < .seconds(20), "waited \(waited)")
+                _ = try await idle.query("ROLLBACK")
+            }
+            let rows = try await api.pool.query("SELECT count(*) AS n FROM sentinel_adapter_liveness WHERE adapter = 'extra'")
+            #expect(try rows.first?.int("n") == 2)
         }
     }
 }
