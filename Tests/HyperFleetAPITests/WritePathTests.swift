@@ -355,6 +355,49 @@ struct WritePathTests {
             for index in 1...3 { #expect(try await adapters("kept-\(index)") == ["extra", "validation"]) }
         }
     }
+    /// Creates through the API, hard deletions and required-list changes at once: afterwards every
+    /// cluster has exactly one liveness row per adapter of the final list, and no row is left of a
+    /// deleted cluster or of a removed adapter.
+    @Test func createsDeletionsAndRequiredListChangesLeaveLivenessMatchingTheList() async throws {
+        try await APIHarness.run(clusterAdapters: ["validation", "dns"]) { api in
+            var doomed: [String] = []
+            for index in 0..<20 { doomed.append(try #require(try await api.createCluster("doomed-\(index)").at("id")?.stringValue)) }
+            for index in 0..<10 { _ = try await api.createCluster("kept-\(index)") }
+            let finalList = ["dns", "extra", "validation"]
+            let victims = doomed
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for index in 0..<40 { _ = try await api.createCluster("new-\(index)") }
+                }
+                group.addTask {
+                    for id in victims { _ = try await api.pool.query("DELETE FROM clusters WHERE id = $1", [id]) }
+                }
+                group.addTask {
+                    try await RequiredAdapters.sync(.clusters, adapters: ["validation", "dns", "extra"], store: api.store, batchSize: 2)
+                    try await RequiredAdapters.sync(.clusters, adapters: ["validation", "extra"], store: api.store, batchSize: 2)
+                    try await RequiredAdapters.sync(.clusters, adapters: finalList, store: api.store, batchSize: 2)
+                }
+                try await group.waitForAll()
+            }
+            let clusters = try await api.pool.query("SELECT count(*) AS n FROM clusters").first?.int("n")
+            #expect(clusters == 50)
+            let mismatched = try await api.pool.query(
+                """
+                SELECT c.id, coalesce(array_agg(l.adapter ORDER BY l.adapter) FILTER (WHERE l.adapter IS NOT NULL), '{}')::text AS adapters
+                FROM clusters c LEFT JOIN sentinel_adapter_liveness l ON l.resource_type = 'clusters' AND l.resource_id = c.id
+                GROUP BY c.id HAVING coalesce(array_agg(l.adapter ORDER BY l.adapter) FILTER (WHERE l.adapter IS NOT NULL), '{}') <> $1::text[]
+                """, [SQLArray.literal(finalList)]
+            ).map { "\(try $0.text("id")): \(try $0.text("adapters"))" }
+            #expect(mismatched == [])
+            let orphans = try await api.pool.query(
+                """
+                SELECT count(*) AS n FROM sentinel_adapter_liveness l
+                WHERE NOT EXISTS (SELECT 1 FROM clusters c WHERE c.id = l.resource_id) AND l.resource_type = 'clusters'
+                """).first?.int("n")
+            #expect(orphans == 0)
+        }
+    }
+
     /// A transaction left open (a session idle in its transaction) does not hold a list change for
     /// ever: `sync` waits for it at most its limit, then goes on.
     @Test func aTransactionLeftOpenHoldsARequiredListChangeOnlyForItsLimit() async throws {
