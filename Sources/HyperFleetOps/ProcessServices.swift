@@ -64,11 +64,13 @@ public struct ProcessServices: Sendable {
     }
 
     /// Several roles in one group (the dev stack): services in the order given (so shutdown runs in
-    /// reverse), the longest shutdown timeout, and every cleanup in reverse order.
+    /// reverse, one role after the other), the sum of their shutdown timeouts (with only the longest,
+    /// a slow first role used up the time of the next ones and the group cancelled them), and every
+    /// cleanup in reverse order.
     public static func combining(_ parts: [ProcessServices], extraShutdownTime: Duration = .zero) -> ProcessServices {
         ProcessServices(
             services: parts.flatMap(\.services),
-            shutdownTimeout: (parts.map(\.shutdownTimeout).max() ?? .zero) + extraShutdownTime
+            shutdownTimeout: parts.map(\.shutdownTimeout).reduce(.zero, +) + extraShutdownTime
         ) {
             for part in parts.reversed() { await part.cleanup() }
         }

@@ -6,13 +6,23 @@ import ServiceLifecycle
 import Synchronization
 import Timing
 
-/// Wakes the loop early: a NOTIFY from the API's commit, or shutdown.
+/// Wakes the loop early: a NOTIFY from the API's commit, or shutdown (which also stops it).
 final class WakeSignal: Sendable {
     private struct State {
         var pending = false
         var waiter: CheckedContinuation<Void, Never>?
     }
     private let state = Mutex(State())
+    private let stopped = Atomic<Bool>(false)
+
+    /// True once `stop()` was called.
+    var isStopped: Bool { stopped.load(ordering: .relaxed) }
+
+    /// Stops the loop: no new look starts, and a wait in progress returns.
+    func stop() {
+        stopped.store(true, ordering: .relaxed)
+        signal()
+    }
 
     func signal() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
@@ -73,7 +83,6 @@ public struct SentinelService: Service {
 
     public func run() async throws {
         let wake = WakeSignal()
-        let stopping = Atomic<Bool>(false)
         let logger = engine.logger
         let types = engine.settings.types
         let listener = Task {
@@ -136,29 +145,39 @@ public struct SentinelService: Service {
             probes.cancel()
         }
         logger.info("sentinel started", metadata: ["types": "\(types.map(\.rawValue))", "replica": "\(engine.replicaID)"])
-        var failures = 0
-        // A failed look is retried sooner than the next poll, but never in a tight loop.
-        let lookRetry = Backoff(base: .milliseconds(500), max: min(pollInterval, .seconds(8)))
-        await withGracefulShutdownHandler {
-            while !stopping.load(ordering: .relaxed) {
-                do {
-                    for type in types {
-                        try await engine.drain(type, while: { !stopping.load(ordering: .relaxed) })
-                    }
-                    failures = 0
-                } catch {
-                    failures += 1
-                    logger.warning("look failed; retrying", metadata: ["error": "\(error)", "attempt": "\(failures)"])
-                    engine.metrics.databaseUp(await engine.store.pool.ping())
-                }
-                if stopping.load(ordering: .relaxed) { break }
-                await wake.wait(timeout: failures == 0 ? pollInterval : lookRetry.delay(attempt: failures))
+        // Graceful shutdown and cancellation (the group's escalation when shutting down took too long)
+        // both end the loop; a loop that went on after cancellation kept its whole group running.
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await runLooks(types: types, wake: wake, logger: logger)
+            } onGracefulShutdown: {
+                wake.stop()
             }
-        } onGracefulShutdown: {
-            stopping.store(true, ordering: .relaxed)
-            wake.signal()
+        } onCancel: {
+            wake.stop()
         }
         await engine.producer.close(timeout: shutdownTimeout)
         logger.info("sentinel stopped")
+    }
+
+    /// Looks at each type whenever woken or every poll interval, until `wake` is stopped.
+    private func runLooks(types: [WatchedType], wake: WakeSignal, logger: Logger) async {
+        var failures = 0
+        // A failed look is retried sooner than the next poll, but never in a tight loop.
+        let lookRetry = Backoff(base: .milliseconds(500), max: min(pollInterval, .seconds(8)))
+        while !wake.isStopped {
+            do {
+                for type in types {
+                    try await engine.drain(type, while: { !wake.isStopped })
+                }
+                failures = 0
+            } catch {
+                failures += 1
+                logger.warning("look failed; retrying", metadata: ["error": "\(error)", "attempt": "\(failures)"])
+                engine.metrics.databaseUp(await engine.store.pool.ping())
+            }
+            if wake.isStopped { break }
+            await wake.wait(timeout: failures == 0 ? pollInterval : lookRetry.delay(attempt: failures))
+        }
     }
 }

@@ -32,6 +32,42 @@ struct ConsumerBufferTests {
         #expect(buffer.bufferedCount == 0)
     }
 
+    @Test("a waiting reader whose task is cancelled gets CancellationError; records pushed later stay")
+    func cancelledReader() async throws {
+        let buffer = ConsumerBuffer(capacity: 2)
+        let reader = Task { try await buffer.next() }
+        try await Task.sleep(for: .milliseconds(50))
+        reader.cancel()
+        // Ends a reader that ignored the cancellation, so that the test fails instead of hanging.
+        let release = Task { try await Task.sleep(for: .seconds(5)); buffer.finish() }
+        let result = await reader.result
+        release.cancel()
+        #expect(throws: CancellationError.self) { try result.get() }
+        buffer.push(record(3))
+        #expect(try await buffer.next()?.offset == 3)
+    }
+
+    @Test("a reader cancelled before it waits gets CancellationError; a buffered record is still handed over")
+    func readerCancelledFirst() async throws {
+        let buffer = ConsumerBuffer(capacity: 2)
+        let reader = Task {
+            while !Task.isCancelled { await Task.yield() }
+            return try await buffer.next()
+        }
+        reader.cancel()
+        let release = Task { try await Task.sleep(for: .seconds(5)); buffer.finish() }
+        let result = await reader.result
+        release.cancel()
+        #expect(throws: CancellationError.self) { try result.get() }
+        buffer.push(record(4))
+        let buffered = Task {
+            while !Task.isCancelled { await Task.yield() }
+            return try await buffer.next()
+        }
+        buffered.cancel()
+        #expect(try await buffered.value?.offset == 4)
+    }
+
     @Test("finishing drops what was not taken and ends a waiting reader; later pushes are dropped")
     func finish() async throws {
         let buffer = ConsumerBuffer(capacity: 4)

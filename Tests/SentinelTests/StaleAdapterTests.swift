@@ -96,4 +96,25 @@ struct StaleAdapterTests {
             #expect(try claims.first?.int("n") == 0)
         }
     }
+    /// Cancelled (how a service group escalates a graceful shutdown that took too long, or ends after a
+    /// service finished unexpectedly), the Sentinel stops like on a graceful shutdown. Before, its loop
+    /// went on polling and held its group, and the end-to-end test's process, for ever.
+    @Test func cancellingTheServiceStopsIt() async throws {
+        try await SentinelHarness.run { h in
+            let service = SentinelService(
+                engine: h.engine(clock: SystemSentinelClock()), listenConfiguration: .init(connectionString: h.databaseURL, poolSize: 1),
+                pollInterval: .milliseconds(200), staleCheckInterval: .seconds(60), shutdownTimeout: .seconds(5))
+            let running = Task { try await service.run() }
+            _ = try await h.createCluster("cancelled")
+            try await Task.sleep(for: .milliseconds(500))
+            running.cancel()
+            // Awaited through a stream, so a Sentinel that does not stop fails the test instead of hanging it.
+            let (ends, ended) = AsyncStream<Bool>.makeStream()
+            Task { _ = await running.result; ended.yield(true) }
+            Task { try? await Task.sleep(for: .seconds(20)); ended.yield(false) }
+            var stopped = false
+            for await value in ends { stopped = value; break }
+            #expect(stopped, "the cancelled Sentinel did not stop within 20 s")
+        }
+    }
 }

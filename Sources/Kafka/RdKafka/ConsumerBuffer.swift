@@ -72,22 +72,35 @@ final class ConsumerBuffer: @unchecked Sendable {
 
     // MARK: Application
 
-    /// The next record; nil once delivery ended normally, throws when it ended with an error.
+    /// The next record; nil once delivery ended normally, throws when it ended with an error. A reader
+    /// whose task is cancelled while it waits gets `CancellationError` (records stay buffered).
     func next() async throws -> KafkaConsumerMessage? {
-        try await withCheckedThrowingContinuation { continuation in
-            condition.lock()
-            if let record = records.popFirst() {
-                condition.broadcast()
-                condition.unlock()
-                continuation.resume(returning: record)
-            } else if let end {
-                condition.unlock()
-                continuation.resume(with: end.map { nil }.mapError { $0 as any Error })
-            } else {
-                precondition(waiter == nil, "a consumer's records are read by one iterator at a time")
-                waiter = continuation
-                condition.unlock()
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                condition.lock()
+                if let record = records.popFirst() {
+                    condition.broadcast()
+                    condition.unlock()
+                    continuation.resume(returning: record)
+                } else if let end {
+                    condition.unlock()
+                    continuation.resume(with: end.map { nil }.mapError { $0 as any Error })
+                } else if Task.isCancelled {
+                    // Cancelled before this reader waited: the handler found no waiter to end.
+                    condition.unlock()
+                    continuation.resume(throwing: CancellationError())
+                } else {
+                    precondition(waiter == nil, "a consumer's records are read by one iterator at a time")
+                    waiter = continuation
+                    condition.unlock()
+                }
             }
+        } onCancel: {
+            condition.lock()
+            let waiting = waiter
+            waiter = nil
+            condition.unlock()
+            waiting?.resume(throwing: CancellationError())
         }
     }
 
