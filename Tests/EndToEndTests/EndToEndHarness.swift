@@ -64,7 +64,11 @@ struct E2EHarness: Sendable {
         return dev
     }
 
-    static func run(tracesTo otlpEndpoint: String? = nil, _ body: @Sendable (E2EHarness) async throws -> Void) async throws {
+    /// `shutdownTimeout`: replaces the stack's graceful shutdown time (past it the group cancels what
+    /// still runs, and may end with `CancellationError`, which is then not a failure).
+    static func run(
+        tracesTo otlpEndpoint: String? = nil, shutdownTimeout: Duration? = nil, _ body: @Sendable (E2EHarness) async throws -> Void
+    ) async throws {
         let dev = try devConfiguration(tracesTo: otlpEndpoint)
         try await TestDatabase.withFresh { url in
             let kafka = try KafkaMockCluster(brokers: 1, logger: e2eLogger)
@@ -81,7 +85,7 @@ struct E2EHarness: Sendable {
                 return adapter
             }
             #expect(adapters.count == 6, "the six reference adapters")
-            let stack: ProcessServices
+            var stack: ProcessServices
             do {
                 stack = try await buildDevStackServices(
                     configuration: dev, databaseURL: url, brokers: kafka.bootstrapServers, createTopics: false, adapters: adapters,
@@ -90,6 +94,7 @@ struct E2EHarness: Sendable {
                 await events.stop()
                 throw error
             }
+            if let shutdownTimeout { stack.shutdownTimeout = shutdownTimeout }
             let group = stack.serviceGroup(logger: e2eLogger, gracefulShutdownSignals: [])
             let running = Task { try await group.run() }
             let harness = E2EHarness(kafka: kafka, events: events, dev: dev, apiURL: dev.apiURL)
@@ -102,12 +107,33 @@ struct E2EHarness: Sendable {
                 outcome = .failure(error)
             }
             await group.triggerGracefulShutdown()
-            let groupResult = await running.result
+            // Bounded, so that a stack that does not stop fails its test instead of stalling the run.
+            let limit = stack.shutdownTimeout + .seconds(60)
+            guard let groupResult = await ended(running, within: limit) else {
+                Issue.record("the stack did not stop within \(limit) of its graceful shutdown")
+                await events.stop()
+                try outcome.get()
+                return
+            }
             await stack.cleanup()
             await events.stop()
-            if case .failure(let error) = groupResult { Issue.record("service group ended with \(error)") }
+            if case .failure(let error) = groupResult, !(shutdownTimeout != nil && error is CancellationError) {
+                Issue.record("service group ended with \(error)")
+            }
             try outcome.get()
         }
+    }
+
+    /// The task's result, or nil when it has not ended within `limit` (it is then left running).
+    static func ended<T: Sendable>(_ task: Task<T, any Error>, within limit: Duration) async -> Result<T, any Error>? {
+        let (results, yield) = AsyncStream<Result<T, any Error>?>.makeStream()
+        Task { yield.yield(await task.result) }
+        Task {
+            try? await Task.sleep(for: limit)
+            yield.yield(nil)
+        }
+        for await result in results { return result }
+        return nil
     }
 
     /// A free loopback port (bound, read, released).

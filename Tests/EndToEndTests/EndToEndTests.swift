@@ -28,6 +28,17 @@ struct EndToEndTests {
         }
     }
 
+    /// A graceful shutdown past its time: the group cancels what still runs, and every role stops.
+    /// (The Sentinel used to ignore the cancellation and kept the group running for ever.)
+    @Test func aShutdownPastItsTimeStillStopsEveryRole() async throws {
+        let started = ContinuousClock.now
+        try await E2EHarness.run(shutdownTimeout: .milliseconds(1)) { h in
+            let cluster = try await h.createCluster("e2e-cut-short")
+            try await h.waitForPhase(Paths.cluster(cluster), "Ready", generation: 1)
+        }
+        #expect(ContinuousClock.now - started < .seconds(90))
+    }
+
     @Test func patchedClusterBecomesReadyAtGenerationTwo() async throws {
         try await E2EHarness.run { h in
             let cluster = try await h.createCluster("e2e-patch")
