@@ -52,6 +52,11 @@ public enum RequiredAdapters {
         store.logger.info("required adapters changed; re-aggregating", metadata: ["resource_type": "\(type.rawValue)", "adapters": "\(wanted)"])
         try await awaitWritesThatSawTheOldList(type, pool: store.pool, logger: store.logger, limit: inFlightLimit)
         try await removeUnrequiredLiveness(type, pool: store.pool, batchSize: batchSize)
+        // A fleet of a million takes minutes: progress every 10 s, and a summary.
+        let clock = ContinuousClock()
+        let started = clock.now
+        var lastProgress = started
+        var done = 0
         var after = ""
         while true {
             let ids = try await store.pool.query(
@@ -61,7 +66,16 @@ public enum RequiredAdapters {
             guard let last = ids.last else { break }
             try await store.reaggregateBatch(type, ids: ids, now: now)
             after = last
+            done += ids.count
+            if clock.now - lastProgress >= .seconds(10) {
+                lastProgress = clock.now
+                store.logger.info(
+                    "re-aggregating after the required-adapter change",
+                    metadata: ["resource_type": "\(type.rawValue)", "resources_done": "\(done)", "elapsed": "\(clock.now - started)"])
+            }
         }
+        store.logger.info(
+            "required adapters applied", metadata: ["resource_type": "\(type.rawValue)", "resources": "\(done)", "took": "\(clock.now - started)"])
         return true
     }
 

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import HyperFleetJSON
 import HyperFleetModel
 import HyperFleetStore
+import HyperFleetTestSupport
 import NIOCore
 import Postgres
 import Testing
@@ -315,6 +316,14 @@ struct WritePathTests {
             #expect(try await RequiredAdapters.sync(.clusters, adapters: ["validation", "extra", "dns"], store: api.store))
             #expect(try await rows("dns").count == dns.count)
             #expect(try await RequiredAdapters.sync(.clusters, adapters: ["dns", "extra", "validation"], store: api.store) == false)
+
+            // A change says when it is done, and over how many resources.
+            let recorder = LogRecorder()
+            let recorded = ResourceStore(pool: api.pool, logger: recorder.logger)
+            #expect(try await RequiredAdapters.sync(.clusters, adapters: ["validation", "dns"], store: recorded, batchSize: 2))
+            let summary = recorder.lines("required adapters applied")
+            #expect(summary.count == 1)
+            #expect(summary.first?.metadata["resources"] == "5")
         }
     }
     /// An adapter added to the list while a create and a hard deletion are under way: the create read
