@@ -37,7 +37,7 @@ import Testing
             #expect(status.conditionStatus("Applied") == "False")
             #expect(status.conditionStatus("Available") == "False")
             #expect(status.conditionStatus("Health") == "False")
-            let cluster = try await h.waitForPhase(cluster: id, "Failed", within: .seconds(5))
+            let cluster = try await h.waitForPhase(cluster: id, "Failed")
             #expect(try cluster.string("status.phase") == "Failed")
         }
     }

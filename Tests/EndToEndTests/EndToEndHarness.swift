@@ -107,8 +107,9 @@ struct E2EHarness: Sendable {
                 outcome = .failure(error)
             }
             await group.triggerGracefulShutdown()
-            // Bounded, so that a stack that does not stop fails its test instead of stalling the run.
-            let limit = stack.shutdownTimeout + .seconds(60)
+            // Bounded, so that a stack that does not stop fails its test instead of stalling the run
+            // (roles cancelled mid-work may still wait for librdkafka's own timeouts).
+            let limit = stack.shutdownTimeout + .seconds(120)
             guard let groupResult = await ended(running, within: limit) else {
                 Issue.record("the stack did not stop within \(limit) of its graceful shutdown")
                 await events.stop()
@@ -211,12 +212,13 @@ struct E2EHarness: Sendable {
         _ path: String, _ what: String, within deadline: Duration = .seconds(60), _ condition: @Sendable (E2EReply) throws -> Bool
     ) async throws -> E2EReply {
         let end = ContinuousClock.now + deadline
-        var last = try await request(.get, path)
-        while ContinuousClock.now < end {
+        var last: E2EReply
+        // Every reply is checked, also one that arrives after the deadline.
+        repeat {
             last = try await request(.get, path)
             if try condition(last) { return last }
             try await Task.sleep(for: .milliseconds(50))
-        }
+        } while ContinuousClock.now < end
         Issue.record("timed out after \(deadline) waiting for \(what) on \(path); last: \(last.status) \(last.body)")
         throw E2ETimedOut()
     }

@@ -32,16 +32,24 @@ struct ConsumerBufferTests {
         #expect(buffer.bufferedCount == 0)
     }
 
+    /// The reader's result once cancelled. A reader that ignores the cancellation is ended by finishing
+    /// the buffer after 5 s, so that the test fails instead of hanging.
+    private func resultAfterCancelling(
+        _ reader: Task<KafkaConsumerMessage?, any Error>, _ buffer: ConsumerBuffer
+    ) async -> Result<KafkaConsumerMessage?, any Error> {
+        reader.cancel()
+        let release = Task { try await Task.sleep(for: .seconds(5)); buffer.finish() }
+        let result = await reader.result
+        release.cancel()
+        return result
+    }
+
     @Test("a waiting reader whose task is cancelled gets CancellationError; records pushed later stay")
     func cancelledReader() async throws {
         let buffer = ConsumerBuffer(capacity: 2)
         let reader = Task { try await buffer.next() }
         try await Task.sleep(for: .milliseconds(50))
-        reader.cancel()
-        // Ends a reader that ignored the cancellation, so that the test fails instead of hanging.
-        let release = Task { try await Task.sleep(for: .seconds(5)); buffer.finish() }
-        let result = await reader.result
-        release.cancel()
+        let result = await resultAfterCancelling(reader, buffer)
         #expect(throws: CancellationError.self) { try result.get() }
         buffer.push(record(3))
         #expect(try await buffer.next()?.offset == 3)
@@ -54,10 +62,7 @@ struct ConsumerBufferTests {
             while !Task.isCancelled { await Task.yield() }
             return try await buffer.next()
         }
-        reader.cancel()
-        let release = Task { try await Task.sleep(for: .seconds(5)); buffer.finish() }
-        let result = await reader.result
-        release.cancel()
+        let result = await resultAfterCancelling(reader, buffer)
         #expect(throws: CancellationError.self) { try result.get() }
         buffer.push(record(4))
         let buffered = Task {
