@@ -86,15 +86,15 @@ public enum RequiredAdapters {
     /// have ended, the batches see their outcome, give every resource its missing rows and remove rows
     /// of resources that are gone (`reaggregateBatch`, `removeOrphanLiveness`).
     static func awaitWritesThatSawTheOldList(_ type: ResourceType, pool: PostgresPool, logger: Logger, limit: Duration) async throws {
-        // Writes are short: say so only when some outlive a first wait. Those still running hold
-        // their locks, so the second wait includes them.
+        let writers = try await pool.writers(of: type.table)
+        // Writes are short: say so only when some outlive a first wait.
         let first = min(limit, .seconds(2))
-        var running = try await pool.waitForWriters(of: type.table, limit: first)
+        var running = try await pool.waitUntilEnded(writers, limit: first)
         if !running.isEmpty, limit > first {
             logger.info(
                 "waiting for writes to \(type.table) under way when the required adapters changed",
                 metadata: ["resource_type": "\(type.rawValue)", "pids": "\(running)", "at_most": "\(limit - first)"])
-            running = try await pool.waitForWriters(of: type.table, limit: limit - first)
+            running = try await pool.waitUntilEnded(writers, limit: limit - first)
         }
         guard !running.isEmpty else { return }
         logger.warning(

@@ -147,13 +147,9 @@ public struct SentinelService: Service {
         logger.info("sentinel started", metadata: ["types": "\(types.map(\.rawValue))", "replica": "\(engine.replicaID)"])
         // Graceful shutdown and cancellation (the group's escalation when shutting down took too long)
         // both end the loop; a loop that went on after cancellation kept its whole group running.
-        await withTaskCancellationHandler {
-            await withGracefulShutdownHandler {
-                await runLooks(types: types, wake: wake, logger: logger)
-            } onGracefulShutdown: {
-                wake.stop()
-            }
-        } onCancel: {
+        await withTaskCancellationOrGracefulShutdownHandler {
+            await runLooks(types: types, wake: wake, logger: logger)
+        } onCancelOrGracefulShutdown: {
             wake.stop()
         }
         await engine.producer.close(timeout: shutdownTimeout)
